@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# tests/services.sh: make sure the services the integration tests use are present.
+#
+#   * Debian packages: mariadb-server mariadb-client nginx-light fcgiwrap spawn-fcgi libfcgi-bin
+#     (installed only when a program is missing; `apt-get update` only then);
+#   * MariaDB answering on 127.0.0.1:3306 as root with an empty password (started when it is not
+#     running; a running server is never restarted).
+#
+# Idempotent and quick when everything is there. Prints one line per service and exits non-zero
+# with a message naming the service that could not be had. Needs root (or sudo) for installing,
+# starting MariaDB and fixing the root account; the tests themselves start their own nginx,
+# fcgiwrap and spawn-fcgi instances (tests/common/mod.rs), never the system ones.
+#
+# Environment: CB_DB_HOST (127.0.0.1), CB_DB_PORT (3306) to check another server;
+# CB_DB_DEFAULTS_FILE=<my.cnf> to manage a server described by that option file instead of the
+# system one (used to test this script against a private instance).
+
+set -u
+export DEBIAN_FRONTEND=noninteractive
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+DB_HOST="${CB_DB_HOST:-127.0.0.1}"
+DB_PORT="${CB_DB_PORT:-3306}"
+START_TIMEOUT=30
+DEFS=()
+if [ -n "${CB_DB_DEFAULTS_FILE:-}" ]; then DEFS=(--defaults-file="$CB_DB_DEFAULTS_FILE"); fi
+
+die() { echo "services.sh: $*" >&2; exit 1; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+fi
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif [ -n "$SUDO" ]; then sudo "$@"; else return 1; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# 1. Packages: program -> Debian package
+# ---------------------------------------------------------------------------------------------
+have() { command -v "$1" >/dev/null 2>&1; }
+
+missing=()
+have mariadbd || have mysqld || missing+=(mariadb-server)
+have mariadb || missing+=(mariadb-client)
+have nginx || missing+=(nginx-light)
+have fcgiwrap || missing+=(fcgiwrap)
+have spawn-fcgi || missing+=(spawn-fcgi)
+have cgi-fcgi || missing+=(libfcgi-bin)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    have apt-get || die "${missing[0]}: not installed and apt-get is not available (install ${missing[*]} by hand)"
+    log=$(mktemp /tmp/cb-services-apt.XXXXXX)
+    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$log" 2>&1 ||
+       ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >>"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        die "${missing[0]}: apt-get install ${missing[*]} failed (log: $log)"
+    fi
+    rm -f "$log"
+    for p in mariadbd:mariadb-server mariadb:mariadb-client nginx:nginx-light fcgiwrap:fcgiwrap \
+             spawn-fcgi:spawn-fcgi cgi-fcgi:libfcgi-bin; do
+        have "${p%%:*}" || { [ "${p%%:*}" = mariadbd ] && have mysqld; } ||
+            die "${p#*:}: installed but '${p%%:*}' is still not on PATH"
+    done
+fi
+
+pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
+
+# ---------------------------------------------------------------------------------------------
+# 2. MariaDB
+# ---------------------------------------------------------------------------------------------
+tcp_ok() { mariadb --no-defaults -uroot -h"$DB_HOST" -P"$DB_PORT" --connect-timeout=2 -N -B -e 'select 1' >/dev/null 2>&1; }
+# Over the unix socket, as the OS root user (unix_socket authentication works here).
+sock_sql() { as_root mariadb "${DEFS[@]}" -uroot -N -B --connect-timeout=2 "$@"; }
+alive() { as_root mariadb-admin "${DEFS[@]}" --connect-timeout=2 ping >/dev/null 2>&1 ||
+          mariadb-admin --no-defaults -h"$DB_HOST" -P"$DB_PORT" --connect-timeout=2 ping >/dev/null 2>&1; }
+# `mariadb-admin ping` says "mysqld is alive" even for "Access denied": it means the server answers.
+
+mysqld_bin=$(command -v mariadbd || command -v mysqld)
+started=""
+
+opt() { # value of a [mysqld] option from the server's option files, or $2
+    local v
+    v=$(my_print_defaults "${DEFS[@]}" --mysqld 2>/dev/null | sed -n "s/^--$1=//p" | tail -n 1)
+    echo "${v:-$2}"
+}
+
+start_mariadb() {
+    [ -n "$SUDO" ] || [ "$(id -u)" -eq 0 ] || die "mariadb: not running and not root (run this script as root)"
+    local datadir rundir piddir pidfile logerr user
+    datadir=$(opt datadir /var/lib/mysql)
+    user=$(opt user mysql)
+    id "$user" >/dev/null 2>&1 || user=root
+    rundir=$(dirname "$(opt socket /run/mysqld/mysqld.sock)")
+    pidfile=$(opt pid-file "")
+    [ -n "$pidfile" ] || pidfile="$datadir/$(hostname 2>/dev/null || echo localhost).pid"
+    piddir=$(dirname "$pidfile")
+    logerr=$(opt log-error "")
+    for d in /run/mysqld "$rundir" "$piddir"; do
+        as_root mkdir -p "$d" && as_root chown "$user:" "$d" 2>/dev/null
+    done
+    if [ -n "$logerr" ] && [ "${logerr#/}" != "$logerr" ]; then
+        as_root mkdir -p "$(dirname "$logerr")"
+        as_root chown "$user:" "$(dirname "$logerr")" 2>/dev/null
+    fi
+    if [ ! -d "$datadir/mysql" ]; then
+        echo "mariadb: initialising $datadir"
+        as_root mkdir -p "$datadir" && as_root chown "$user:" "$datadir"
+        local log
+        log=$(mktemp /tmp/cb-services-installdb.XXXXXX)
+        as_root mariadb-install-db "${DEFS[@]}" --user="$user" --datadir="$datadir" \
+            --auth-root-authentication-method=normal --skip-test-db >"$log" 2>&1 ||
+            { tail -n 30 "$log" >&2; die "mariadb: mariadb-install-db failed (log: $log)"; }
+        rm -f "$log"
+    fi
+    if have start-stop-daemon; then
+        # --pidfile scopes --oknodo to this instance (another mariadbd may run with other files)
+        as_root start-stop-daemon --start --oknodo --background --pidfile "$pidfile" \
+            --exec "$mysqld_bin" -- "${DEFS[@]}" --user="$user" ||
+            die "mariadb: start-stop-daemon could not start $mysqld_bin"
+    elif have mysqld_safe; then
+        as_root sh -c 'nohup mysqld_safe "$@" >/dev/null 2>&1 &' sh "${DEFS[@]}" || die "mariadb: mysqld_safe could not be started"
+    else
+        die "mariadb: neither start-stop-daemon nor mysqld_safe is available to start $mysqld_bin"
+    fi
+    started=" [started now]"
+}
+
+# Root over TCP with an empty password: fix the accounts through the unix socket when needed.
+fix_root_auth() {
+    sock_sql -e 'select 1' >/dev/null 2>&1 || return 1
+    echo "mariadb: enabling password-less root over TCP (root@localhost, root@127.0.0.1)"
+    sock_sql <<'SQL' >/dev/null || return 1
+ALTER USER root@localhost IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket;
+CREATE USER IF NOT EXISTS root@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING PASSWORD('');
+ALTER USER root@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING PASSWORD('');
+GRANT ALL PRIVILEGES ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;
+FLUSH PRIVILEGES;
+SQL
+}
+
+if ! tcp_ok; then
+    if ! alive; then
+        pf=$(opt pid-file "")
+        if [ -n "$pf" ] && [ -r "$pf" ] && [ -d "/proc/$(cat "$pf" 2>/dev/null)" ]; then
+            : # the server process exists but does not answer yet (starting up): just wait for it
+        else
+            start_mariadb
+        fi
+    fi
+    deadline=$((SECONDS + START_TIMEOUT))
+    fixed=""
+    until tcp_ok; do
+        if [ -z "$fixed" ] && alive && fix_root_auth; then fixed=1; continue; fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            msg="mariadb: no answer to 'mariadb -uroot -h$DB_HOST -P$DB_PORT -e \"select 1\"' after ${START_TIMEOUT}s"
+            if alive; then
+                msg="$msg (the server runs, but root cannot log in over TCP with an empty password:"
+                msg="$msg run ALTER USER root@localhost IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket)"
+            else
+                le=$(opt log-error "")
+                [ -n "$le" ] && [ -r "$le" ] && tail -n 15 "$le" >&2
+                msg="$msg (server not running${le:+, see $le})"
+            fi
+            die "$msg"
+        fi
+        sleep 0.3
+    done
+fi
+dbver=$(mariadb --no-defaults -uroot -h"$DB_HOST" -P"$DB_PORT" -N -B -e 'select version()' 2>/dev/null)
+echo "mariadb: running ($dbver) at $DB_HOST:$DB_PORT, root without password$started"
+echo "mariadb client: $(command -v mariadb) $(pkgver mariadb-client-core || true)"
+
+# ---------------------------------------------------------------------------------------------
+# 3. Web-server side programs (started per test by the harness, only reported here)
+# ---------------------------------------------------------------------------------------------
+nginx_ver=$(nginx -v 2>&1 | sed -n 's|.*nginx/||p')
+echo "nginx: $(command -v nginx) ${nginx_ver:-?}"
+fcgiwrap_ver=$(fcgiwrap -h 2>&1 | sed -n 's/^fcgiwrap version //p')
+echo "fcgiwrap: $(command -v fcgiwrap) ${fcgiwrap_ver:-?}"
+spawn_ver=$(spawn-fcgi -v 2>&1 | sed -n 's/^spawn-fcgi v\([^ ]*\).*/\1/p')
+echo "spawn-fcgi: $(command -v spawn-fcgi) ${spawn_ver:-?}"
+echo "cgi-fcgi: $(command -v cgi-fcgi) (libfcgi-bin $(pkgver libfcgi-bin))"
+exit 0
