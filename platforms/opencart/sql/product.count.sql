@@ -1,0 +1,7 @@
+SELECT COUNT(*) AS count
+FROM {prefix}product p
+WHERE (:status IS NULL OR p.status = :status)
+  AND (:created_from IS NULL OR p.date_added >= :created_from)
+  AND (:created_to IS NULL OR p.date_added <= :created_to)
+  AND (:modified_from IS NULL OR p.date_modified >= :modified_from)
+  AND (:modified_to IS NULL OR p.date_modified <= :modified_to)

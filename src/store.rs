@@ -1,0 +1,353 @@
+//! Where things are: the bridge folder the binary runs from, its private
+//! configuration, the incumbent's `config.php`, the store root, and the
+//! shop's platform and database settings found there.
+//!
+//! Layout (the incumbent's, extended by one private folder):
+//!
+//! ```text
+//! <store root>/                  the shop (OpenCart, WooCommerce, ...)
+//! <store root>/bridge2cart/      the bridge folder: the binary, config.php
+//! <bridge folder>/.cartbridge/   private: config.toml (0600), state.sqlite
+//! ```
+
+use std::fmt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::{MysqlTarget, Target};
+use crate::platform::{self, php::PhpFile, ShopSettings};
+
+/// The default cap on request bodies: 32 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+/// The name of the private folder inside the bridge folder.
+pub const PRIVATE_DIR: &str = ".cartbridge";
+
+/// The bridge's own settings, from `<bridge>/.cartbridge/config.toml`.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BridgeConfig {
+    /// Overrides where the shop is (default: the bridge folder when a
+    /// platform is detected there, else its parent).
+    pub store_root: Option<PathBuf>,
+    /// Bodies larger than this are refused with 413.
+    pub max_body_bytes: Option<u64>,
+    /// How far a native request's timestamp may be from our clock (s).
+    pub clock_skew_seconds: Option<u64>,
+    #[serde(default)]
+    pub legacy: LegacyConfig,
+    #[serde(default, rename = "key")]
+    pub keys: Vec<KeyConfig>,
+    /// Overrides the shop's own database settings (the demo uses SQLite).
+    pub database: Option<DatabaseConfig>,
+}
+
+/// The incumbent protocol's settings.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyConfig {
+    /// The 32-character store key, when not read from `config.php`.
+    pub token: Option<String>,
+    /// The version the banner and `checkbridge` report.
+    pub bridge_version: Option<String>,
+}
+
+/// One key of the native API.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    pub id: String,
+    pub secret: String,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    /// `none` (default), `read` or `full`: what `sql.query` may do.
+    #[serde(default)]
+    pub sql_policy: SqlPolicy,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// What a key may do with `sql.query`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqlPolicy {
+    #[default]
+    None,
+    Read,
+    Full,
+}
+
+/// A database that replaces the shop's own settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// A SQLite file, relative to the private folder or absolute.
+    pub sqlite: Option<PathBuf>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub name: Option<String>,
+    pub prefix: Option<String>,
+}
+
+/// The bridge folder and what it holds.
+#[derive(Debug, Clone)]
+pub struct Bridge {
+    pub dir: PathBuf,
+    pub config: BridgeConfig,
+    /// Why `config.toml` could not be used, if it could not.
+    pub config_error: Option<String>,
+}
+
+/// Why the shop behind a bridge could not be reached.
+#[derive(Debug)]
+pub enum ShopError {
+    /// No platform's files are in the store root.
+    NotDetected(PathBuf),
+    /// The platform's settings file could not be read.
+    Settings(platform::SettingsError),
+}
+
+impl fmt::Display for ShopError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShopError::NotDetected(root) => write!(
+                f,
+                "no shop platform found in {}: set store_root in the bridge's config.toml or run with --store",
+                root.display()
+            ),
+            ShopError::Settings(e) => e.fmt(f),
+        }
+    }
+}
+
+impl Bridge {
+    /// The bridge the web server ran: the folder of `SCRIPT_FILENAME` (not
+    /// resolved, so a symlinked binary serves the folder it is linked
+    /// into), else the folder of the executable.
+    pub fn locate(script_filename: Option<&Path>) -> Bridge {
+        let dir = script_filename
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .or_else(|| {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        Bridge::open(dir)
+    }
+
+    /// The bridge of a store given on the command line: its `bridge2cart`
+    /// folder when there is one, else the store root itself.
+    pub fn for_store(root: &Path) -> Bridge {
+        let sub = root.join("bridge2cart");
+        let mut bridge = Bridge::open(if sub.is_dir() {
+            sub
+        } else {
+            root.to_path_buf()
+        });
+        if bridge.config.store_root.is_none() {
+            bridge.config.store_root = Some(root.to_path_buf());
+        }
+        bridge
+    }
+
+    /// Opens a bridge folder and reads its private config, if any.
+    pub fn open(dir: PathBuf) -> Bridge {
+        let path = dir.join(PRIVATE_DIR).join("config.toml");
+        let (config, config_error) = match read_private_config(&path) {
+            Ok(config) => (config, None),
+            Err(e) => (BridgeConfig::default(), Some(e)),
+        };
+        Bridge {
+            dir,
+            config,
+            config_error,
+        }
+    }
+
+    /// The private folder (`.cartbridge/`).
+    pub fn private_dir(&self) -> PathBuf {
+        self.dir.join(PRIVATE_DIR)
+    }
+
+    pub fn max_body_bytes(&self) -> u64 {
+        self.config.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES)
+    }
+
+    /// The incumbent's store key: `[legacy] token` in config.toml, else
+    /// `M1_TOKEN` in the bridge folder's `config.php`. The errors are the
+    /// incumbent's own strings.
+    pub fn legacy_token(&self) -> Result<String, &'static str> {
+        let token = match &self.config.legacy.token {
+            Some(token) => token.clone(),
+            None => {
+                let path = self.dir.join("config.php");
+                let source = std::fs::read(&path).map_err(|_| "ERROR_TOKEN_NOT_DEFINED")?;
+                let file = PhpFile::parse(&String::from_utf8_lossy(&source), &path);
+                file.define("M1_TOKEN")
+                    .and_then(|v| v.to_php_string())
+                    .ok_or("ERROR_TOKEN_NOT_DEFINED")?
+            }
+        };
+        if token.len() != 32 {
+            return Err("ERROR_TOKEN_LENGTH");
+        }
+        Ok(token)
+    }
+
+    /// The version the legacy protocol reports.
+    pub fn legacy_version(&self) -> &str {
+        self.config
+            .legacy
+            .bridge_version
+            .as_deref()
+            .unwrap_or(crate::LEGACY_BRIDGE_VERSION)
+    }
+
+    /// The store root: configured, else this folder when a platform is
+    /// found in it, else its parent.
+    pub fn store_root(&self) -> PathBuf {
+        if let Some(root) = &self.config.store_root {
+            return root.clone();
+        }
+        if platform::detect(&self.dir, None).is_some() {
+            return self.dir.clone();
+        }
+        self.dir
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.dir.clone())
+    }
+
+    /// Detects the shop in `root` and reads its database settings, then
+    /// applies the database override of config.toml.
+    pub fn shop(&self, root: &Path, cart_id: Option<&str>) -> Result<ShopSettings, ShopError> {
+        let platform = platform::detect(root, cart_id)
+            .ok_or_else(|| ShopError::NotDetected(root.to_path_buf()))?;
+        let mut settings = platform::read_settings(platform, root).map_err(ShopError::Settings)?;
+        if let Some(db) = &self.config.database {
+            self.apply_database_override(db, &mut settings);
+        }
+        Ok(settings)
+    }
+
+    fn apply_database_override(&self, db: &DatabaseConfig, settings: &mut ShopSettings) {
+        if let Some(prefix) = &db.prefix {
+            settings.prefix = prefix.clone();
+        }
+        if let Some(sqlite) = &db.sqlite {
+            settings.target = Target::Sqlite(self.private_dir().join(sqlite));
+            return;
+        }
+        let Target::Mysql(shop) = &settings.target else {
+            return;
+        };
+        let mut target = match &db.host {
+            Some(host) => MysqlTarget::from_host_setting(host, None),
+            None => shop.clone(),
+        };
+        if let Some(port) = db.port {
+            target.port = port;
+        }
+        target.user = db.user.clone().unwrap_or_else(|| shop.user.clone());
+        target.password = db.password.clone().unwrap_or_else(|| shop.password.clone());
+        target.database = db.name.clone().unwrap_or_else(|| shop.database.clone());
+        target.charset = shop.charset.clone();
+        settings.target = Target::Mysql(target);
+    }
+}
+
+/// Reads config.toml, refusing a file that others can read: it holds keys.
+fn read_private_config(path: &Path) -> Result<BridgeConfig, String> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BridgeConfig::default()),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{} is readable by other users (mode {mode:03o}): it holds secret keys; run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{} is not valid: {e}", path.display()))
+}
+
+/// Writes config.toml with mode 0600 inside a 0700 private folder.
+pub fn write_private_config(bridge_dir: &Path, config: &BridgeConfig) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let private = bridge_dir.join(PRIVATE_DIR);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&private)?;
+    let path = private.join("config.toml");
+    let text = toml::to_string_pretty(config).map_err(std::io::Error::other)?;
+    let tmp = private.join("config.toml.tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    std::io::Write::write_all(&mut file, text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn token_comes_from_the_incumbents_config_php() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.php"),
+            "<?php define('M1_TOKEN', '0123456789abcdef0123456789abcdef');",
+        )
+        .unwrap();
+        let bridge = Bridge::open(dir.path().to_path_buf());
+        assert_eq!(
+            bridge.legacy_token().unwrap(),
+            "0123456789abcdef0123456789abcdef"
+        );
+        std::fs::write(
+            dir.path().join("config.php"),
+            "<?php define('M1_TOKEN', 'short');",
+        )
+        .unwrap();
+        assert_eq!(bridge.legacy_token(), Err("ERROR_TOKEN_LENGTH"));
+        std::fs::write(dir.path().join("config.php"), "<?php // nothing").unwrap();
+        assert_eq!(bridge.legacy_token(), Err("ERROR_TOKEN_NOT_DEFINED"));
+    }
+
+    #[test]
+    fn a_readable_private_config_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = BridgeConfig {
+            max_body_bytes: Some(10),
+            ..BridgeConfig::default()
+        };
+        let path = write_private_config(dir.path(), &config).unwrap();
+        let bridge = Bridge::open(dir.path().to_path_buf());
+        assert_eq!(bridge.max_body_bytes(), 10);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let bridge = Bridge::open(dir.path().to_path_buf());
+        let error = bridge.config_error.clone().expect("refused");
+        assert!(error.contains("chmod 600"), "{error}");
+        assert_eq!(bridge.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+    }
+}
