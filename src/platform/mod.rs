@@ -59,6 +59,8 @@ pub struct SettingsSpec {
     pub prefix: Vec<String>,
     #[serde(default)]
     pub charset: Vec<String>,
+    #[serde(default)]
+    pub time_zone: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +165,12 @@ pub struct ShopSettings {
     pub prefix: String,
     /// The version the shop's files declare, when they declare one.
     pub version: Option<String>,
+    /// The connection charset the shop's config names (`cartVars.dbCharset`).
+    pub charset: Option<String>,
+    /// The shop's time zone, when its config names one.
+    pub time_zone: Option<String>,
+    /// Image folders, as `getconfig` reports them.
+    pub images: Images,
 }
 
 /// Why a store's settings could not be read.
@@ -214,9 +222,12 @@ pub fn read_settings(
     Ok(ShopSettings {
         platform,
         root: root.to_path_buf(),
+        charset: mysql.charset.clone(),
         target: Target::Mysql(mysql),
         prefix: get(&spec.prefix).unwrap_or_default(),
         version: version_from_files(platform, root),
+        time_zone: get(&spec.time_zone).filter(|z| !z.is_empty()),
+        images: platform.images.clone(),
     })
 }
 

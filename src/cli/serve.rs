@@ -1,8 +1,5 @@
-//! The command line: every way of running cartbridge by hand, and the
-//! start-up of the CGI and FastCGI modes. Each command parses its own
-//! arguments, does its work through the same modules the web path uses,
-//! and returns the exit status (0 success, 1 the operation failed,
-//! 2 the command line was wrong).
+//! The serving commands: the CGI and FastCGI start-up a web server
+//! triggers, `cartbridge fastcgi`, `cartbridge serve` and `cartbridge demo`.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -12,126 +9,12 @@ use std::sync::Arc;
 
 use lexopt::prelude::*;
 
-use crate::api::{self, Params};
+use super::{bridge_for, usage_error, Failure};
+use crate::api;
+use crate::app;
 use crate::http::{respond, Request, ResponseSink};
 use crate::store::{self, Bridge};
 use crate::transport::{cgi, fastcgi, local};
-use crate::{app, VERSION};
-
-const USAGE: &str = "\
-cartbridge — the connection bridge between an integration gateway and a shop's database
-
-USAGE:
-    cartbridge call <method> [--store DIR] [name=value ...]
-    cartbridge demo [--dir DIR] [--listen ADDR]
-    cartbridge serve [--store DIR] [--listen ADDR]
-    cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
-    cartbridge --help | --version
-
-COMMANDS:
-    call      Run a native method against the store on this machine and print
-              the JSON answer (no signature needed: you can read the store).
-    demo      Create a demo OpenCart store on SQLite and serve it on
-              http://127.0.0.1:8080 (default), printing keys and example calls.
-    serve     Serve a store over plain HTTP on 127.0.0.1:8080 (for testing).
-    fastcgi   Serve FastCGI on an address or unix socket (web servers using
-              fastcgi_pass); without --listen, on the socket inherited on fd 0.
-
-Under a web server the binary needs no arguments: it runs as CGI when
-GATEWAY_INTERFACE is set, and as FastCGI when standard input is a listening
-socket. --store DIR is the shop's root folder; without it, the store is the
-folder the binary sits in, or its parent.
-";
-
-type Failure = (i32, String);
-
-pub fn main() -> i32 {
-    let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    if args.is_empty() {
-        print!("{USAGE}");
-        return 0;
-    }
-    let command = args.remove(0);
-    let result = match command.to_str().unwrap_or("") {
-        "call" => call(args),
-        "demo" => demo(args),
-        "serve" => serve(args),
-        "fastcgi" => fastcgi_command(args),
-        "-h" | "--help" | "help" => {
-            print!("{USAGE}");
-            Ok(0)
-        }
-        "-V" | "--version" | "version" => {
-            println!("cartbridge {VERSION}");
-            Ok(0)
-        }
-        other => Err((
-            2,
-            format!("unknown command '{other}'; run `cartbridge --help` for the list"),
-        )),
-    };
-    match result {
-        Ok(code) => code,
-        Err((code, message)) => {
-            eprintln!("cartbridge: {message}");
-            code
-        }
-    }
-}
-
-fn usage_error(e: lexopt::Error) -> Failure {
-    (2, format!("{e}; run `cartbridge --help`"))
-}
-
-/// The store a command works on.
-fn bridge_for(store: Option<PathBuf>) -> Bridge {
-    match store {
-        Some(root) => Bridge::for_store(&root),
-        None => Bridge::locate(None),
-    }
-}
-
-fn call(args: Vec<OsString>) -> Result<i32, Failure> {
-    let mut parser = lexopt::Parser::from_args(args);
-    let mut method = None;
-    let mut store = None;
-    let mut pairs = Vec::new();
-    while let Some(arg) = parser.next().map_err(usage_error)? {
-        match arg {
-            Long("store") => store = Some(PathBuf::from(parser.value().map_err(usage_error)?)),
-            Value(value) => {
-                let value = value
-                    .into_string()
-                    .map_err(|_| (2, "arguments must be UTF-8".to_string()))?;
-                if method.is_none() {
-                    method = Some(value);
-                } else {
-                    let (name, v) = value
-                        .split_once('=')
-                        .ok_or_else(|| (2, format!("'{value}' is not name=value")))?;
-                    pairs.push((name.to_string(), v.to_string()));
-                }
-            }
-            other => return Err(usage_error(other.unexpected())),
-        }
-    }
-    let method = method.ok_or((
-        2,
-        "call needs a method, e.g. `cartbridge call product.count`".to_string(),
-    ))?;
-    let bridge = bridge_for(store);
-    let answer = Params::from_pairs(pairs).and_then(|params| {
-        let shop = bridge.shop(&bridge.store_root(), None)?;
-        api::run(&method, params, shop, None)
-    });
-    let failed = answer.is_err();
-    let body = api::envelope(answer.as_ref().cloned());
-    let pretty: serde_json::Value = serde_json::from_slice(&body).expect("envelope is JSON");
-    let mut out = io::stdout().lock();
-    let _ = serde_json::to_writer_pretty(&mut out, &pretty);
-    let _ = writeln!(out);
-    Ok(i32::from(failed))
-}
 
 fn listen_arg(parser: &mut lexopt::Parser) -> Result<String, Failure> {
     parser
@@ -141,7 +24,7 @@ fn listen_arg(parser: &mut lexopt::Parser) -> Result<String, Failure> {
         .map_err(|_| (2, "--listen must be UTF-8".to_string()))
 }
 
-fn serve(args: Vec<OsString>) -> Result<i32, Failure> {
+pub fn serve(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut store = None;
     let mut listen = "127.0.0.1:8080".to_string();
@@ -166,7 +49,7 @@ fn serve_bridge(bridge: Bridge, listen: &str) -> Result<i32, Failure> {
     Ok(0)
 }
 
-fn fastcgi_command(args: Vec<OsString>) -> Result<i32, Failure> {
+pub fn fastcgi_command(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut store = None;
     let mut listen = None;
@@ -263,7 +146,7 @@ pub fn run_cgi() -> i32 {
     0
 }
 
-fn demo(args: Vec<OsString>) -> Result<i32, Failure> {
+pub fn demo(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut dir = PathBuf::from("cartbridge-demo");
     let mut listen = "127.0.0.1:8080".to_string();
