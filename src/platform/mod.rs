@@ -67,6 +67,8 @@ pub struct SettingsSpec {
 pub struct VersionSpec {
     #[serde(default)]
     pub files: Vec<VersionFile>,
+    /// Asked when no file declares the version: one row, column `version`.
+    pub query: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +173,25 @@ pub struct ShopSettings {
     pub time_zone: Option<String>,
     /// Image folders, as `getconfig` reports them.
     pub images: Images,
+    /// Further `cartVars` of `getconfig`, in order (beyond `dbVersion`).
+    pub cart_vars: Vec<(String, String)>,
+}
+
+impl ShopSettings {
+    /// The shop's version: from its files, else from its database.
+    pub fn version_with(&self, db: &mut dyn crate::db::Database) -> Option<String> {
+        if let Some(version) = &self.version {
+            return Some(version.clone());
+        }
+        let sql = self
+            .platform
+            .version
+            .query
+            .as_ref()?
+            .replace("{prefix}", &self.prefix);
+        let row = db.first_row(&sql, &[]).ok()??;
+        row.first()?.to_text().filter(|v| !v.is_empty())
+    }
 }
 
 /// Why a store's settings could not be read.
@@ -228,6 +249,7 @@ pub fn read_settings(
         version: version_from_files(platform, root),
         time_zone: get(&spec.time_zone).filter(|z| !z.is_empty()),
         images: platform.images.clone(),
+        cart_vars: Vec::new(),
     })
 }
 
