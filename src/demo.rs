@@ -7,6 +7,8 @@ use std::io::{self, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::access::policy::{Scope, DEFAULT_SCOPES};
+use crate::access::utc::Stamp;
 use crate::store::{self, BridgeConfig, DatabaseConfig, KeyConfig, LegacyConfig, SqlPolicy};
 
 /// The demo data, deflated at build time from
@@ -46,15 +48,20 @@ pub fn create(dir: &Path) -> io::Result<Demo> {
         bridge_dir.join("config.php"),
         format!("<?php\ndefine('M1_TOKEN', '{token}');\n"),
     )?;
-    let secret = format!("cb_demo_{}", random_hex(24)?);
+    let secret = crate::access::keys::new_secret()?;
     let config = BridgeConfig {
         store_root: Some(root.clone()),
         legacy: LegacyConfig::default(),
         keys: vec![KeyConfig {
-            id: DEMO_KEY_ID.into(),
-            secret: secret.clone(),
-            enabled: true,
+            // The demo serves loopback; a wider --listen needs `key set --ip`.
+            ips: vec![
+                "127.0.0.1".parse().expect("an address"),
+                "::1".parse().expect("an address"),
+            ],
+            scopes: [DEFAULT_SCOPES, &[Scope::SqlRead]].concat(),
             sql_policy: SqlPolicy::Read,
+            created: Some(Stamp(crate::access::utc::now())),
+            ..KeyConfig::new(DEMO_KEY_ID, &secret)
         }],
         database: Some(DatabaseConfig {
             sqlite: Some(PathBuf::from("demo.sqlite")),

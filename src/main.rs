@@ -10,6 +10,7 @@
 // use them (getconfig, the technician commands); this goes when they land.
 #![allow(dead_code)]
 
+mod access;
 mod api;
 mod app;
 mod auth;
@@ -20,6 +21,7 @@ mod form;
 mod http;
 mod legacy;
 mod platform;
+mod state;
 mod store;
 mod transport;
 

@@ -16,8 +16,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::limits::{LimitsConfig, Rate};
+use crate::access::net::IpRule;
+use crate::access::policy::{Scope, DEFAULT_SCOPES};
+use crate::access::utc::Stamp;
 use crate::db::{MysqlTarget, Target};
 use crate::platform::{self, php::PhpFile, ShopSettings};
+use crate::state::StateKind;
 
 /// The default cap on request bodies: 32 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
@@ -35,6 +40,16 @@ pub struct BridgeConfig {
     pub max_body_bytes: Option<u64>,
     /// How far a native request's timestamp may be from our clock (s).
     pub clock_skew_seconds: Option<u64>,
+    /// Where nonces, rate counters and the history live: `sqlite` (the
+    /// default, `.cartbridge/state.sqlite`) or `mysql` (the shop's database,
+    /// for several web servers behind one balancer).
+    pub state: Option<StateKind>,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies, load
+    /// balancers); from anyone else the header is ignored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<IpRule>,
+    #[serde(default)]
+    pub limits: LimitsConfig,
     #[serde(default)]
     pub legacy: LegacyConfig,
     #[serde(default, rename = "key")]
@@ -51,9 +66,15 @@ pub struct LegacyConfig {
     pub token: Option<String>,
     /// The version the banner and `checkbridge` report.
     pub bridge_version: Option<String>,
+    /// Whether the store key of `config.php` is accepted as the incumbent
+    /// accepts it (any address, every legacy action). `key import-legacy`
+    /// turns this off: from then on the imported key's rules govern it.
+    pub unrestricted_store_token: Option<bool>,
 }
 
-/// One key of the native API.
+/// One API key: its secret, rules and dates. Secrets are written here and
+/// nowhere else; what changes per call (last use, counters) is in the
+/// shared state instead, so calls never rewrite this file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyConfig {
@@ -61,23 +82,122 @@ pub struct KeyConfig {
     pub secret: String,
     #[serde(default = "enabled")]
     pub enabled: bool,
-    /// `none` (default), `read` or `full`: what `sql.query` may do.
-    #[serde(default)]
+    /// `native` (default), or `legacy` for the incumbent's store key
+    /// imported with `key import-legacy` (legacy protocol only).
+    #[serde(default, skip_serializing_if = "KeyProtocol::is_native")]
+    pub protocol: KeyProtocol,
+    /// What the key may call (see `access::policy`); read scopes when absent.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<Scope>,
+    /// Addresses and CIDR ranges calls may come from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ips: Vec<IpRule>,
+    /// Calls from any address (an explicit choice; `doctor` warns).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub any_ip: bool,
+    /// Overrides `[limits] per_key` for this key.
+    pub rate_limit: Option<Rate>,
+    /// `none` (default), `read` or `full`: what `sql.query` may do. Kept in
+    /// step with the `sql:read`/`sql:full` scopes when the file is read.
+    #[serde(default, skip_serializing_if = "SqlPolicy::is_none")]
     pub sql_policy: SqlPolicy,
+    pub created: Option<Stamp>,
+    pub rotated: Option<Stamp>,
+    /// The secret before the last rotation, good until `previous_expires`.
+    pub previous_secret: Option<String>,
+    pub previous_expires: Option<Stamp>,
+}
+
+impl KeyConfig {
+    /// A native key with default scopes and no address rule yet.
+    pub fn new(id: &str, secret: &str) -> KeyConfig {
+        KeyConfig {
+            id: id.into(),
+            secret: secret.into(),
+            enabled: true,
+            protocol: KeyProtocol::Native,
+            scopes: default_scopes(),
+            ips: Vec::new(),
+            any_ip: false,
+            rate_limit: None,
+            sql_policy: SqlPolicy::None,
+            created: None,
+            rotated: None,
+            previous_secret: None,
+            previous_expires: None,
+        }
+    }
+
+    /// Whether the key may sign legacy calls.
+    pub fn signs_legacy(&self) -> bool {
+        self.protocol == KeyProtocol::Legacy || self.scopes.contains(&Scope::Legacy)
+    }
+
+    /// Makes `sql_policy` and the SQL scopes say the same: each grants
+    /// what the other grants (older configs have only `sql_policy`).
+    pub fn reconcile_sql(&mut self) {
+        let from_scopes = if self.scopes.contains(&Scope::SqlFull) {
+            SqlPolicy::Full
+        } else if self.scopes.contains(&Scope::SqlRead) {
+            SqlPolicy::Read
+        } else {
+            SqlPolicy::None
+        };
+        self.sql_policy = self.sql_policy.max(from_scopes);
+        let needed = match self.sql_policy {
+            SqlPolicy::Full => Some(Scope::SqlFull),
+            SqlPolicy::Read => Some(Scope::SqlRead),
+            SqlPolicy::None => None,
+        };
+        if let Some(scope) = needed.filter(|s| !self.scopes.contains(s)) {
+            self.scopes.push(scope);
+        }
+        self.scopes.sort();
+        self.scopes.dedup();
+    }
+}
+
+/// Which protocol a key signs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyProtocol {
+    #[default]
+    Native,
+    Legacy,
+}
+
+impl KeyProtocol {
+    fn is_native(&self) -> bool {
+        *self == KeyProtocol::Native
+    }
 }
 
 fn enabled() -> bool {
     true
 }
 
-/// What a key may do with `sql.query`.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn default_scopes() -> Vec<Scope> {
+    DEFAULT_SCOPES.to_vec()
+}
+
+/// What a key may do with `sql.query` (ordered: each grants more).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SqlPolicy {
     #[default]
     None,
     Read,
     Full,
+}
+
+impl SqlPolicy {
+    fn is_none(&self) -> bool {
+        *self == SqlPolicy::None
+    }
 }
 
 /// A database that replaces the shop's own settings.
@@ -280,7 +400,18 @@ fn read_private_config(path: &Path) -> Result<BridgeConfig, String> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{} is not valid: {e}", path.display()))
+    let mut config: BridgeConfig =
+        toml::from_str(&text).map_err(|e| format!("{} is not valid: {e}", path.display()))?;
+    for key in &mut config.keys {
+        key.reconcile_sql();
+    }
+    Ok(config)
+}
+
+/// The private config as written in the file (nothing filled in), for a
+/// command that changes it and writes it back.
+pub fn load_private_config(bridge_dir: &Path) -> Result<BridgeConfig, String> {
+    read_private_config(&bridge_dir.join(PRIVATE_DIR).join("config.toml"))
 }
 
 /// Writes config.toml with mode 0600 inside a 0700 private folder.

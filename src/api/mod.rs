@@ -8,7 +8,7 @@ use std::io;
 
 use serde_json::{json, Value as Json};
 
-use crate::auth::native::{self, AuthError};
+use crate::access::Access;
 use crate::db::{self, Database, DbError};
 use crate::form;
 use crate::http::{respond, Request, ResponseSink};
@@ -101,16 +101,16 @@ pub fn handle(
     request: &Request,
     bridge: &Bridge,
     sink: &mut dyn ResponseSink,
-    now: u64,
+    access: &mut Access<'_>,
 ) -> io::Result<()> {
-    let (status, body) = match answer(request, bridge, now) {
+    let (status, body) = match answer(request, bridge, access) {
         Ok(result) => (200, envelope(Ok(result))),
         Err(e) => (e.status, envelope(Err(&e))),
     };
     respond(sink, status, CONTENT_TYPE, &body)
 }
 
-fn answer(request: &Request, bridge: &Bridge, now: u64) -> Result<Json, ApiError> {
+fn answer(request: &Request, bridge: &Bridge, access: &mut Access<'_>) -> Result<Json, ApiError> {
     if let Some(problem) = &bridge.config_error {
         return Err(ApiError::new(
             500,
@@ -118,10 +118,14 @@ fn answer(request: &Request, bridge: &Bridge, now: u64) -> Result<Json, ApiError
         ));
     }
     let (method, signed_path) = method_of(request)?;
-    let key = native::verify(request, &signed_path, bridge, now).map_err(|e| match e {
-        AuthError::NonceStore(_) => ApiError::new(500, e.message()),
-        _ => ApiError::new(401, e.message()),
-    })?;
+    let key = access
+        .native(
+            request,
+            &signed_path,
+            &method,
+            methods::find(&method).is_some(),
+        )
+        .map_err(|refusal| ApiError::new(refusal.status, refusal.message))?;
     let params = Params::from_request(request)?;
     let shop = bridge.shop(&bridge.store_root(), None)?;
     run(&method, params, shop, Some(key))

@@ -20,6 +20,20 @@ pub fn verify(form: &FormMap, token: &str) -> bool {
     super::hmac_matches(token.as_bytes(), canonical.as_bytes(), signature)
 }
 
+/// Which of `secrets` signed the body, trying every one of them (no early
+/// stop, each compared in constant time) so timing does not tell which.
+pub fn matching(form: &FormMap, secrets: &[&str]) -> Option<usize> {
+    let signature = form.get_bytes("a2c_sign")?;
+    let canonical = canonical_signing_string(form, UNSIGNED);
+    let mut found = None;
+    for (index, secret) in secrets.iter().enumerate() {
+        if super::hmac_matches(secret.as_bytes(), canonical.as_bytes(), signature) {
+            found = found.or(Some(index));
+        }
+    }
+    found
+}
+
 /// The `a2c_sign` a gateway would send with these fields.
 pub fn sign(form: &FormMap, token: &str) -> String {
     super::hmac_hex(
@@ -47,6 +61,17 @@ mod tests {
             sign(&form, KEY),
             "7bcee523fcba09f0e8a213001db7bdb0447e557d927afef552bf5b3c9d275829"
         );
+    }
+
+    #[test]
+    fn matching_finds_the_secret_that_signed() {
+        let form = parse_urlencoded(
+            b"store_root=%2Fvar%2Fwww%2Fhtml&action=checkbridge&cart_id=Woocommerce&a2c_sign=7bcee523fcba09f0e8a213001db7bdb0447e557d927afef552bf5b3c9d275829",
+        )
+        .unwrap();
+        assert_eq!(matching(&form, &["other", KEY, KEY]), Some(1));
+        assert_eq!(matching(&form, &["other"]), None);
+        assert_eq!(matching(&form, &[]), None);
     }
 
     #[test]

@@ -5,13 +5,15 @@
 //! Checks run cheapest first and the nonce is only recorded once the
 //! signature is good, so unsigned traffic cannot fill the nonce table.
 //! Unknown key, disabled key and wrong signature share one message, so a
-//! caller cannot learn which key ids exist.
-
-use std::path::Path;
+//! caller cannot learn which key ids exist; which of the three it was is
+//! kept for the history. During a rotation's grace period the old secret
+//! signs too, and the caller learns nothing about which one matched.
+//! Nonces are kept in the shared state (see `state`), so concurrent CGI
+//! processes and several web servers see each other's.
 
 use crate::form::rfc3986_canonical_query;
 use crate::http::Request;
-use crate::store::{Bridge, KeyConfig};
+use crate::store::{Bridge, KeyConfig, KeyProtocol};
 
 /// The first line of the string to sign.
 pub const SCHEME: &str = "CARTBRIDGE-HMAC-SHA256-V1";
@@ -29,8 +31,8 @@ pub enum AuthError {
         allowed: u64,
     },
     BadNonce,
-    /// Unknown key, disabled key or wrong signature: deliberately one case.
-    BadSignature,
+    /// Unknown key, disabled key or wrong signature: one message for all.
+    BadSignature(Mismatch),
     Replayed,
     /// The nonce store could not be used: refuse rather than allow replays.
     NonceStore(String),
@@ -48,11 +50,36 @@ impl AuthError {
                 "request timestamp is {skew} s away from the bridge's clock (allowed: {allowed} s); check the caller's clock"
             ),
             AuthError::BadNonce => "X-Cartbridge-Nonce must be 16-64 characters of A-Z a-z 0-9 _ -".into(),
-            AuthError::BadSignature => "signature does not match, or the key is unknown or disabled".into(),
+            AuthError::BadSignature(_) => "signature does not match, or the key is unknown or disabled".into(),
             AuthError::Replayed => "this nonce was already used: sign every request with a new nonce".into(),
             AuthError::NonceStore(e) => format!("the bridge cannot record nonces ({e}); fix the private folder's permissions"),
         }
     }
+}
+
+/// Which of the three cases behind [`AuthError::BadSignature`] it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mismatch {
+    /// No native key has that id (legacy-only keys count as unknown).
+    UnknownKey,
+    /// The signature is right but the key is disabled.
+    Disabled,
+    WrongSignature,
+}
+
+/// Where nonces are remembered across processes.
+pub trait NonceStore {
+    /// Records a nonce; `false` when it was seen within `keep` seconds.
+    fn first_use(&mut self, key_id: &str, nonce: &str, now: u64, keep: u64)
+        -> Result<bool, String>;
+}
+
+/// A request whose signature holds.
+#[derive(Debug)]
+pub struct Verified<'b> {
+    pub key: &'b KeyConfig,
+    /// Signed with the previous secret, during a rotation's grace period.
+    pub old_secret: bool,
 }
 
 /// `x-cartbridge-key` as people write it: `X-Cartbridge-Key`.
@@ -108,7 +135,8 @@ pub fn verify<'b>(
     path: &str,
     bridge: &'b Bridge,
     now: u64,
-) -> Result<&'b KeyConfig, AuthError> {
+    nonces: &mut dyn NonceStore,
+) -> Result<Verified<'b>, AuthError> {
     let header = |name: &'static str| {
         request
             .header_str(name)
@@ -141,18 +169,33 @@ pub fn verify<'b>(
         .config
         .keys
         .iter()
-        .find(|k| k.id == key_id && k.enabled);
-    let signed = signatures
+        .find(|k| k.id == key_id && k.protocol == KeyProtocol::Native);
+    // Compute even for an unknown key, so timing does not tell; compare
+    // every signature with every good secret, without stopping early.
+    let secrets = key.map_or_else(|| vec![("", false)], |k| k.secrets_at(now));
+    let mut matched = None;
+    for signature in signatures
         .split(',')
         .filter_map(|s| s.trim().strip_prefix("v1="))
-        .any(|s| {
-            // Compute even for an unknown key, so timing does not tell.
-            let secret = key.map_or("", |k| k.secret.as_str());
-            super::hmac_matches(secret.as_bytes(), sts.as_bytes(), s.as_bytes())
-        });
-    let key = key.filter(|_| signed).ok_or(AuthError::BadSignature)?;
-    record_nonce(&bridge.private_dir(), key_id, nonce, now, allowed * 2)?;
-    Ok(key)
+    {
+        for (secret, old) in &secrets {
+            if super::hmac_matches(secret.as_bytes(), sts.as_bytes(), signature.as_bytes()) {
+                matched = matched.or(Some(*old));
+            }
+        }
+    }
+    let key = key.ok_or(AuthError::BadSignature(Mismatch::UnknownKey))?;
+    let old_secret = matched.ok_or(AuthError::BadSignature(Mismatch::WrongSignature))?;
+    if !key.enabled {
+        return Err(AuthError::BadSignature(Mismatch::Disabled));
+    }
+    if !nonces
+        .first_use(key_id, nonce, now, allowed * 2)
+        .map_err(AuthError::NonceStore)?
+    {
+        return Err(AuthError::Replayed);
+    }
+    Ok(Verified { key, old_secret })
 }
 
 fn check_time(timestamp: &str, now: u64, allowed: u64) -> Result<(), AuthError> {
@@ -177,42 +220,21 @@ fn valid_nonce(nonce: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// Records a nonce; a nonce seen within `keep` seconds is a replay.
-fn record_nonce(
-    private_dir: &Path,
-    key_id: &str,
-    nonce: &str,
-    now: u64,
-    keep: u64,
-) -> Result<(), AuthError> {
-    let store = |e: rusqlite::Error| AuthError::NonceStore(e.to_string());
-    std::fs::create_dir_all(private_dir).map_err(|e| AuthError::NonceStore(e.to_string()))?;
-    let conn = rusqlite::Connection::open(private_dir.join("state.sqlite")).map_err(store)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(store)?;
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS nonces (key_id TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (key_id, nonce));",
-    )
-    .map_err(store)?;
-    let cutoff = now.saturating_sub(keep) as i64;
-    conn.execute("DELETE FROM nonces WHERE seen_at < ?1", [cutoff])
-        .map_err(store)?;
-    let inserted = conn
-        .execute(
-            "INSERT OR IGNORE INTO nonces (key_id, nonce, seen_at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![key_id, nonce, now as i64],
-        )
-        .map_err(store)?;
-    if inserted == 0 {
-        return Err(AuthError::Replayed);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{BridgeConfig, KeyConfig, SqlPolicy};
+    use crate::store::BridgeConfig;
+    use std::collections::HashSet;
+
+    /// Nonces in memory: the shared store has its own tests.
+    #[derive(Default)]
+    struct Seen(HashSet<(String, String)>);
+
+    impl NonceStore for Seen {
+        fn first_use(&mut self, key: &str, nonce: &str, _: u64, _: u64) -> Result<bool, String> {
+            Ok(self.0.insert((key.into(), nonce.into())))
+        }
+    }
 
     const SECRET: &str = "cb_test_secret_0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -259,16 +281,11 @@ mod tests {
         );
     }
 
-    fn bridge(dir: &Path) -> Bridge {
+    fn bridge(keys: Vec<KeyConfig>) -> Bridge {
         Bridge {
-            dir: dir.to_path_buf(),
+            dir: "/nonexistent".into(),
             config: BridgeConfig {
-                keys: vec![KeyConfig {
-                    id: "erp-sync".into(),
-                    secret: SECRET.into(),
-                    enabled: true,
-                    sql_policy: SqlPolicy::None,
-                }],
+                keys,
                 ..BridgeConfig::default()
             },
             config_error: None,
@@ -303,59 +320,135 @@ mod tests {
         }
     }
 
+    const NOW: u64 = 1_767_225_600;
+
+    fn check(
+        bridge: &Bridge,
+        request: &Request,
+        path: &str,
+        seen: &mut Seen,
+    ) -> Result<bool, AuthError> {
+        verify(request, path, bridge, NOW, seen).map(|v| v.old_secret)
+    }
+
     #[test]
     fn refusals() {
-        let dir = tempfile::tempdir().unwrap();
-        let bridge = bridge(dir.path());
-        let now = 1_767_225_600;
+        let bridge = bridge(vec![KeyConfig::new("erp-sync", SECRET)]);
+        let mut seen = Seen::default();
         let nonce = "abcdefghijklmnop0123";
-        assert!(verify(&signed(now, nonce, SECRET), "/cart.info.json", &bridge, now).is_ok());
+        let path = "/cart.info.json";
         assert_eq!(
-            verify(&signed(now, nonce, SECRET), "/cart.info.json", &bridge, now).map(|_| ()),
+            check(&bridge, &signed(NOW, nonce, SECRET), path, &mut seen),
+            Ok(false)
+        );
+        assert_eq!(
+            check(&bridge, &signed(NOW, nonce, SECRET), path, &mut seen),
             Err(AuthError::Replayed)
         );
         assert_eq!(
-            verify(
-                &signed(now, "zzzzzzzzzzzzzzzzzzzz", "wrong"),
-                "/cart.info.json",
+            check(
                 &bridge,
-                now
-            )
-            .map(|_| ()),
-            Err(AuthError::BadSignature)
-        );
-        assert!(matches!(
-            verify(
-                &signed(now - 301, "yyyyyyyyyyyyyyyyyyyy", SECRET),
-                "/cart.info.json",
-                &bridge,
-                now
+                &signed(NOW, "zzzzzzzzzzzzzzzzzzzz", "wrong"),
+                path,
+                &mut seen
             ),
-            Err(AuthError::Stale {
-                skew: 301,
-                allowed: 300
-            })
-        ));
+            Err(AuthError::BadSignature(Mismatch::WrongSignature))
+        );
+        for (skew, sent) in [(301, NOW - 301), (301, NOW + 301)] {
+            assert_eq!(
+                check(
+                    &bridge,
+                    &signed(sent, "yyyyyyyyyyyyyyyyyyyy", SECRET),
+                    path,
+                    &mut seen
+                ),
+                Err(AuthError::Stale { skew, allowed: 300 })
+            );
+        }
+        // The window's edge is inside it (OpenCart's `&&` bug never refused).
+        assert!(check(
+            &bridge,
+            &signed(NOW - 300, "edge-edge-edge-edge1", SECRET),
+            path,
+            &mut seen
+        )
+        .is_ok());
+        assert!(check(
+            &bridge,
+            &signed(NOW + 300, "edge-edge-edge-edge2", SECRET),
+            path,
+            &mut seen
+        )
+        .is_ok());
         assert_eq!(
-            verify(
-                &signed(now, "short", SECRET),
-                "/cart.info.json",
-                &bridge,
-                now
-            )
-            .map(|_| ()),
+            check(&bridge, &signed(NOW, "short", SECRET), path, &mut seen),
             Err(AuthError::BadNonce)
         );
         // Same request, other path: the signature binds the path.
         assert_eq!(
-            verify(
-                &signed(now, "xxxxxxxxxxxxxxxxxxxx", SECRET),
-                "/product.count.json",
+            check(
                 &bridge,
-                now
-            )
-            .map(|_| ()),
-            Err(AuthError::BadSignature)
+                &signed(NOW, "xxxxxxxxxxxxxxxxxxxx", SECRET),
+                "/product.count.json",
+                &mut seen
+            ),
+            Err(AuthError::BadSignature(Mismatch::WrongSignature))
+        );
+    }
+
+    #[test]
+    fn unknown_disabled_and_legacy_only_keys_share_one_message() {
+        let mut disabled = KeyConfig::new("erp-sync", SECRET);
+        disabled.enabled = false;
+        let mut legacy = KeyConfig::new("erp-sync", SECRET);
+        legacy.protocol = KeyProtocol::Legacy;
+        let mut seen = Seen::default();
+        let request = signed(NOW, "abcdefghijklmnop0123", SECRET);
+        let cases = [
+            (bridge(vec![]), Mismatch::UnknownKey),
+            (bridge(vec![disabled]), Mismatch::Disabled),
+            (bridge(vec![legacy]), Mismatch::UnknownKey),
+        ];
+        for (bridge, why) in cases {
+            let error = check(&bridge, &request, "/cart.info.json", &mut seen).unwrap_err();
+            assert_eq!(error, AuthError::BadSignature(why));
+            assert_eq!(
+                error.message(),
+                AuthError::BadSignature(Mismatch::WrongSignature).message()
+            );
+        }
+        assert!(seen.0.is_empty(), "refused calls do not use up nonces");
+    }
+
+    #[test]
+    fn the_previous_secret_signs_during_its_grace_period_only() {
+        let mut key = KeyConfig::new("erp-sync", "old-secret");
+        key.rotate(SECRET.into(), NOW - 10, 60);
+        let bridge = bridge(vec![key]);
+        let mut seen = Seen::default();
+        let path = "/cart.info.json";
+        assert_eq!(
+            check(
+                &bridge,
+                &signed(NOW, "new-new-new-new-new1", SECRET),
+                path,
+                &mut seen
+            ),
+            Ok(false)
+        );
+        assert_eq!(
+            check(
+                &bridge,
+                &signed(NOW, "old-old-old-old-old1", "old-secret"),
+                path,
+                &mut seen
+            ),
+            Ok(true)
+        );
+        let late = signed(NOW + 50, "old-old-old-old-old2", "old-secret");
+        assert_eq!(
+            verify(&late, path, &bridge, NOW + 50, &mut seen).map(|v| v.old_secret),
+            Err(AuthError::BadSignature(Mismatch::WrongSignature))
         );
     }
 }

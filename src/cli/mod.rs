@@ -5,6 +5,8 @@
 //! 2 the command line was wrong).
 
 mod call;
+mod key;
+mod log;
 mod serve;
 
 use std::ffi::OsString;
@@ -23,6 +25,8 @@ USAGE:
     cartbridge demo [--dir DIR] [--listen ADDR]
     cartbridge serve [--store DIR] [--listen ADDR]
     cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
+    cartbridge key add|set|list|disable|enable|delete|rotate|import-legacy ... [--store DIR]
+    cartbridge log [verify] [--key NAME] [--outcome O] [--since T] [--until T] [--store DIR]
     cartbridge --help | --version
 
 COMMANDS:
@@ -33,6 +37,8 @@ COMMANDS:
     serve     Serve a store over plain HTTP on 127.0.0.1:8080 (for testing).
     fastcgi   Serve FastCGI on an address or unix socket (web servers using
               fastcgi_pass); without --listen, on the socket inherited on fd 0.
+    key       Manage API keys: addresses, scopes, rotation (`key help`).
+    log       Show the history of calls, or verify its hash chain (`log --help`).
 
 Under a web server the binary needs no arguments: it runs as CGI when
 GATEWAY_INTERFACE is set, and as FastCGI when standard input is a listening
@@ -52,6 +58,8 @@ pub fn main() -> i32 {
     let command = args.remove(0);
     let result = match command.to_str().unwrap_or("") {
         "call" => call::run(args),
+        "key" => key::run(args),
+        "log" => log::run(args),
         "demo" => serve::demo(args),
         "serve" => serve::serve(args),
         "fastcgi" => serve::fastcgi_command(args),

@@ -126,6 +126,8 @@ pub fn run_cgi() -> i32 {
                 bridge.max_body_bytes()
             );
             let _ = respond(&mut sink, 413, api::CONTENT_TYPE, message.as_bytes());
+            let _ = sink.flush();
+            app::record_refused(&request, &bridge, 413, message.len() as u64);
             return 0;
         }
         Err(e) => {

@@ -202,6 +202,12 @@ pub fn connect(target: &Target) -> Result<Box<dyn Database>, DbError> {
     }
 }
 
+/// Opens (creating it when missing) a SQLite file for the bridge's own
+/// state; see `sqlite::SqliteDb::open_state`.
+pub fn open_state_sqlite(path: &std::path::Path) -> Result<Box<dyn Database>, DbError> {
+    Ok(Box::new(self::sqlite::SqliteDb::open_state(path)?))
+}
+
 /// Replaces `:name` parameters with `?` and returns the values in order,
 /// skipping quoted strings and comments so a `:` inside them is left alone.
 /// Names that `lookup` does not know are bound to NULL.

@@ -27,6 +27,40 @@ impl SqliteDb {
     }
 }
 
+impl SqliteDb {
+    /// Opens the bridge's own state file, creating it with mode 0600 when
+    /// missing: WAL, so readers never wait for the one writer; `NORMAL`
+    /// sync, which WAL keeps crash-safe; and a busy timeout long enough for
+    /// a burst of CGI processes to take their turns.
+    pub fn open_state(path: &Path) -> Result<SqliteDb, DbError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let connect =
+            |e: &dyn std::fmt::Display| DbError::Connect(format!("{}: {e}", path.display()));
+        // SQLite gives its -wal and -shm files the database file's mode.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| connect(&e))?;
+        let conn = rusqlite::Connection::open(path).map_err(|e| connect(&e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sqlite_error)?;
+        // The journal mode is stored in the file: set it once. When another
+        // process is converting it right now, the rollback journal this
+        // connection keeps is slower but as safe.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap_or_default();
+        if !mode.eq_ignore_ascii_case("wal") {
+            let _ = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0));
+        }
+        conn.execute_batch("PRAGMA synchronous=NORMAL")
+            .map_err(sqlite_error)?;
+        Ok(SqliteDb { conn })
+    }
+}
+
 fn sqlite_error(error: rusqlite::Error) -> DbError {
     let code = match &error {
         rusqlite::Error::SqliteFailure(e, _) => i64::from(e.extended_code),

@@ -14,7 +14,7 @@ pub mod serialize;
 
 use std::io;
 
-use crate::auth;
+use crate::access::{Access, LegacyDenial};
 use crate::form::{self, FormMap};
 use crate::http::{respond, Request, ResponseSink};
 use crate::platform;
@@ -47,16 +47,20 @@ impl Answer {
 }
 
 /// Serves one legacy request.
-pub fn handle(request: &Request, bridge: &Bridge, sink: &mut dyn ResponseSink) -> io::Result<()> {
-    let answer = answer(request, bridge);
+pub fn handle(
+    request: &Request,
+    bridge: &Bridge,
+    sink: &mut dyn ResponseSink,
+    access: &mut Access<'_>,
+) -> io::Result<()> {
+    let answer = answer(request, bridge, access);
     respond(sink, answer.status, CONTENT_TYPE, &answer.body)
 }
 
-fn answer(request: &Request, bridge: &Bridge) -> Answer {
-    let token = match bridge.legacy_token() {
-        Ok(token) => token,
-        Err(incumbent_error) => return Answer::text(incumbent_error),
-    };
+fn answer(request: &Request, bridge: &Bridge, access: &mut Access<'_>) -> Answer {
+    if let Err(incumbent_error) = access.legacy_ready() {
+        return Answer::text(incumbent_error);
+    }
     let form = match parse_body(request) {
         Ok(form) => form,
         Err(refusal) => return refusal,
@@ -67,6 +71,7 @@ fn answer(request: &Request, bridge: &Bridge) -> Answer {
         .chars()
         .filter(|c| *c != '.')
         .collect();
+    access.requested(&action);
     if action == "checkbridge" {
         return Answer::text("BRIDGE_OK");
     }
@@ -76,10 +81,11 @@ fn answer(request: &Request, bridge: &Bridge) -> Answer {
     if form.is_empty() {
         return banner(bridge);
     }
-    if !auth::legacy::verify(&form, &token) {
-        return Answer::text("ERROR: Signature is not correct");
+    match access.legacy(&form, &action) {
+        Ok(()) => dispatch(&action, &form, bridge),
+        Err(LegacyDenial::Signature) => Answer::text("ERROR: Signature is not correct"),
+        Err(LegacyDenial::Refused(refusal)) => Answer::refusal(refusal.status, refusal.message),
     }
-    dispatch(&action, &form, bridge)
 }
 
 /// The POST fields, parsed as PHP would, but refusing what PHP would guess.

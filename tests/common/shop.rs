@@ -41,8 +41,13 @@ impl Shop {
     }
 }
 
-fn key_section() -> String {
-    format!("[[key]]\nid = \"{KEY_ID}\"\nsecret = \"{SECRET}\"\n")
+/// The test key: calls come from loopback (nginx and the CGI runner pass
+/// `REMOTE_ADDR=127.0.0.1`), and it may read and write the catalogue and
+/// orders through the native API (no SQL, no legacy protocol).
+pub fn key_section() -> String {
+    format!(
+        "[[key]]\nid = \"{KEY_ID}\"\nsecret = \"{SECRET}\"\nips = [\"127.0.0.1\", \"::1\"]\nscopes = [\"store:read\", \"products:read\", \"products:write\", \"orders:read\", \"orders:write\", \"customers:read\"]\n"
+    )
 }
 
 /// An OpenCart store whose `config.php` points at `db` over TCP.
