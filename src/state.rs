@@ -205,26 +205,59 @@ impl State {
     }
 
     /// Runs `work` in one write transaction: SQLite takes the write lock at
-    /// once (`BEGIN IMMEDIATE`), MySQL locks the rows read `FOR UPDATE`.
+    /// once (`BEGIN IMMEDIATE`), MySQL locks the rows it touches. InnoDB
+    /// may still pick a transaction as a deadlock victim; it is retried, as
+    /// the server's message asks.
     fn transaction<T>(
         &mut self,
-        work: impl FnOnce(&mut State) -> Result<T, DbError>,
+        mut work: impl FnMut(&mut State) -> Result<T, DbError>,
     ) -> Result<T, String> {
         let begin = match self.dialect() {
             Dialect::Sqlite => "BEGIN IMMEDIATE",
             Dialect::Mysql => "START TRANSACTION",
         };
-        self.db.execute(begin, &[]).map_err(|e| e.to_string())?;
-        match work(self) {
-            Ok(value) => {
-                self.db.execute("COMMIT", &[]).map_err(|e| e.to_string())?;
-                Ok(value)
-            }
-            Err(e) => {
-                let _ = self.db.execute("ROLLBACK", &[]);
-                Err(e.to_string())
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.db.execute(begin, &[]).map_err(|e| e.to_string())?;
+            let done = work(self).and_then(|value| self.db.execute("COMMIT", &[]).map(|_| value));
+            match done {
+                Ok(value) => return Ok(value),
+                Err(e) => {
+                    let _ = self.db.execute("ROLLBACK", &[]);
+                    let victim = matches!(
+                        &e,
+                        DbError::Query {
+                            code: 1213 | 1205,
+                            ..
+                        }
+                    );
+                    if !victim || attempt == 10 {
+                        return Err(e.to_string());
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(attempt * 3));
+                }
             }
         }
+    }
+
+    /// Inserts a row unless its key exists, and within a MySQL transaction
+    /// takes the row's exclusive lock: `INSERT IGNORE` takes a shared one,
+    /// and two transactions upgrading shared locks deadlock each other.
+    fn ensure_row(
+        &mut self,
+        table: &str,
+        key_column: &str,
+        values: &[Value],
+    ) -> Result<(), DbError> {
+        let placeholders = vec!["?"; values.len()].join(", ");
+        let template = match self.dialect() {
+            Dialect::Sqlite => format!("INSERT OR IGNORE INTO {{p}}{table} VALUES ({placeholders})"),
+            Dialect::Mysql => format!(
+                "INSERT INTO {{p}}{table} VALUES ({placeholders}) ON DUPLICATE KEY UPDATE {key_column} = {key_column}"
+            ),
+        };
+        self.exec(&template, values).map(drop)
     }
 
     // -- rate limits ---------------------------------------------------
@@ -242,9 +275,10 @@ impl State {
         };
         let bucket = Value::text(bucket);
         self.transaction(|s| {
-            s.exec(
-                "{insert_ignore} INTO {p}cartbridge_rate (bucket, tat_ms) VALUES (?, 0)",
-                std::slice::from_ref(&bucket),
+            s.ensure_row(
+                "cartbridge_rate",
+                "bucket",
+                &[bucket.clone(), Value::Int(0)],
             )?;
             let rows = s.rows(
                 "SELECT tat_ms FROM {p}cartbridge_rate WHERE bucket = ?{for_update}",
@@ -281,9 +315,11 @@ impl State {
     pub fn fail(&mut self, peer: &str, now: u64, rule: Lockout) -> Result<Strikes, String> {
         let peer = Value::text(peer);
         self.transaction(|s| {
-            s.exec(
-                "{insert_ignore} INTO {p}cartbridge_lockout VALUES (?, 0, 0, 0, 0)",
-                std::slice::from_ref(&peer),
+            let zero = Value::Int(0);
+            s.ensure_row(
+                "cartbridge_lockout",
+                "peer",
+                &[peer.clone(), zero.clone(), zero.clone(), zero.clone(), zero],
             )?;
             let rows = s.rows(
                 "SELECT failures, window_start, locked_until, strikes FROM {p}cartbridge_lockout WHERE peer = ?{for_update}",
@@ -551,6 +587,12 @@ fn missing_head() -> DbError {
     }
 }
 
+/// One chance in sixteen, from the OS random generator.
+fn prune_now() -> bool {
+    let mut byte = [0u8];
+    getrandom::fill(&mut byte).is_ok() && byte[0] < 16
+}
+
 fn int(value: &Value) -> u64 {
     value
         .to_i64()
@@ -571,18 +613,35 @@ impl NonceStore for State {
         keep: u64,
     ) -> Result<bool, String> {
         let cutoff = now.saturating_sub(keep) as i64;
+        let (key_id, nonce, now) = (
+            Value::text(key_id),
+            Value::text(nonce),
+            Value::Int(now as i64),
+        );
         (|| {
-            self.exec(
-                "DELETE FROM {p}cartbridge_nonce WHERE seen_at < ?",
-                &[Value::Int(cutoff)],
-            )?;
-            self.exec(
+            // Expired nonces are cleared out on one call in sixteen, not on
+            // each, so concurrent calls rarely contend for the range; one
+            // still stored but expired is taken over below.
+            if prune_now() {
+                self.exec(
+                    "DELETE FROM {p}cartbridge_nonce WHERE seen_at < ?",
+                    &[Value::Int(cutoff)],
+                )?;
+            }
+            let inserted = self.exec(
                 "{insert_ignore} INTO {p}cartbridge_nonce (key_id, nonce, seen_at) VALUES (?, ?, ?)",
-                &[Value::text(key_id), Value::text(nonce), Value::Int(now as i64)],
-            )
+                &[key_id.clone(), nonce.clone(), now.clone()],
+            )?;
+            if inserted == 1 {
+                return Ok(true);
+            }
+            let renewed = self.exec(
+                "UPDATE {p}cartbridge_nonce SET seen_at = ? WHERE key_id = ? AND nonce = ? AND seen_at < ?",
+                &[now.clone(), key_id.clone(), nonce.clone(), Value::Int(cutoff)],
+            )?;
+            Ok(renewed == 1)
         })()
-        .map(|inserted| inserted == 1)
-        .map_err(|e| e.to_string())
+        .map_err(|e: DbError| e.to_string())
     }
 }
 

@@ -157,44 +157,73 @@ pub fn sign_native(
     query: &[(&str, &str)],
     body: &[u8],
 ) -> (Vec<(String, String)>, String) {
-    let mut pairs: Vec<(String, String)> = query
-        .iter()
-        .map(|(n, v)| (rfc3986(n), rfc3986(v)))
-        .collect();
-    let encoded = pairs
-        .iter()
-        .map(|(n, v)| format!("{n}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    pairs.sort();
-    let canonical = pairs
-        .iter()
-        .map(|(n, v)| format!("{n}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let timestamp = now().to_string();
-    let nonce = nonce();
-    let sts = [
-        "CARTBRIDGE-HMAC-SHA256-V1",
-        &timestamp,
-        &nonce,
-        KEY_ID,
-        method,
-        path,
-        &canonical,
-        &hex::encode(Sha256::digest(body)),
-    ]
-    .join("\n");
-    let headers = vec![
-        ("X-Cartbridge-Key".to_string(), KEY_ID.to_string()),
-        ("X-Cartbridge-Timestamp".to_string(), timestamp),
-        ("X-Cartbridge-Nonce".to_string(), nonce),
-        (
-            "X-Cartbridge-Signature".to_string(),
-            format!("v1={}", hmac_hex(SECRET.as_bytes(), sts.as_bytes())),
-        ),
-    ];
-    (headers, encoded)
+    let signer = Signer::new(KEY_ID, SECRET);
+    signer.sign(method, path, query, body, now(), &nonce())
+}
+
+/// Signature v1 by any key, at any time, with any nonce (tests of the
+/// refusals need stale times and repeated nonces).
+pub struct Signer {
+    pub key_id: String,
+    pub secret: String,
+}
+
+impl Signer {
+    pub fn new(key_id: &str, secret: &str) -> Signer {
+        Signer {
+            key_id: key_id.into(),
+            secret: secret.into(),
+        }
+    }
+
+    /// (headers, encoded query) for one call.
+    pub fn sign(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &[u8],
+        timestamp: u64,
+        nonce: &str,
+    ) -> (Vec<(String, String)>, String) {
+        let mut pairs: Vec<(String, String)> = query
+            .iter()
+            .map(|(n, v)| (rfc3986(n), rfc3986(v)))
+            .collect();
+        let encoded = pairs
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        pairs.sort();
+        let canonical = pairs
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        let timestamp = timestamp.to_string();
+        let sts = [
+            "CARTBRIDGE-HMAC-SHA256-V1",
+            &timestamp,
+            nonce,
+            &self.key_id,
+            method,
+            path,
+            &canonical,
+            &hex::encode(Sha256::digest(body)),
+        ]
+        .join("\n");
+        let headers = vec![
+            ("X-Cartbridge-Key".to_string(), self.key_id.clone()),
+            ("X-Cartbridge-Timestamp".to_string(), timestamp),
+            ("X-Cartbridge-Nonce".to_string(), nonce.to_string()),
+            (
+                "X-Cartbridge-Signature".to_string(),
+                format!("v1={}", hmac_hex(self.secret.as_bytes(), sts.as_bytes())),
+            ),
+        ];
+        (headers, encoded)
+    }
 }
 
 /// PHP urlencode().
@@ -210,6 +239,11 @@ fn php_urlencode(s: &str) -> String {
 
 /// A legacy body of flat fields, signed with `TOKEN` (sorted, PHP-encoded).
 pub fn sign_legacy(fields: &[(&str, &str)]) -> String {
+    sign_legacy_with(TOKEN, fields)
+}
+
+/// A legacy body of flat fields, signed with `secret`.
+pub fn sign_legacy_with(secret: &str, fields: &[(&str, &str)]) -> String {
     let mut sorted: Vec<&(&str, &str)> = fields.iter().collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let canonical = sorted
@@ -219,7 +253,7 @@ pub fn sign_legacy(fields: &[(&str, &str)]) -> String {
         .join("&");
     format!(
         "{canonical}&a2c_sign={}",
-        hmac_hex(TOKEN.as_bytes(), canonical.as_bytes())
+        hmac_hex(secret.as_bytes(), canonical.as_bytes())
     )
 }
 
