@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::history::{Record, Verifier, GENESIS};
+use crate::access::history::{Outcome, Record, Verifier, GENESIS};
 use crate::access::limits::{gcra, Lockout, Rate, Strikes};
 use crate::auth::native::NonceStore;
 use crate::db::{self, Database, DbError, Dialect, Target, Value};
@@ -494,27 +494,35 @@ impl State {
 
     /// The records `filter` selects, oldest first.
     pub fn records(&mut self, filter: &Filter) -> Result<Vec<Record>, String> {
-        let mut conditions = Vec::new();
+        let mut conditions: Vec<String> = Vec::new();
         let mut params = Vec::new();
         if let Some(key) = &filter.key {
-            conditions.push("key_name = ?");
+            conditions.push("key_name = ?".into());
             params.push(Value::text(key));
         }
         match filter.outcome.as_deref() {
             None => {}
-            Some("refused") => conditions
-                .push("outcome NOT IN ('unauthenticated', 'allowed', 'allowed-old-secret')"),
+            Some("refused") => {
+                let accepted: Vec<Value> = Outcome::ALL
+                    .iter()
+                    .filter(|o| !o.is_refusal())
+                    .map(|o| Value::text(o.name()))
+                    .collect();
+                let marks = vec!["?"; accepted.len()].join(", ");
+                conditions.push(format!("outcome NOT IN ({marks})"));
+                params.extend(accepted);
+            }
             Some(outcome) => {
-                conditions.push("outcome = ?");
+                conditions.push("outcome = ?".into());
                 params.push(Value::text(outcome));
             }
         }
         if let Some(since) = filter.since_ms {
-            conditions.push("at_ms >= ?");
+            conditions.push("at_ms >= ?".into());
             params.push(Value::Int(since as i64));
         }
         if let Some(until) = filter.until_ms {
-            conditions.push("at_ms < ?");
+            conditions.push("at_ms < ?".into());
             params.push(Value::Int(until as i64));
         }
         let mut sql =

@@ -413,6 +413,13 @@ pub fn warnings(bridge: &Bridge) -> Vec<String> {
                 )
             }),
     );
+    warnings.extend(
+        config
+            .keys
+            .iter()
+            .filter(|k| k.protocol == KeyProtocol::Native && !keys::is_native_secret(&k.secret))
+            .map(|k| format!("key '{}' has a secret cartbridge did not make; `cartbridge key rotate {}` makes one from the OS random generator", k.id, k.id)),
+    );
     if config.legacy.unrestricted_store_token.unwrap_or(true) && bridge.legacy_token().is_ok() {
         warnings.push(
             "the store token in config.php is accepted from any address for every legacy action, as the PHP bridge accepted it; restrict it with `cartbridge key import-legacy --ip ADDR`".into(),
