@@ -51,6 +51,28 @@ pub struct LegacyConfig {
     pub token: Option<String>,
     /// The version the banner and `checkbridge` report.
     pub bridge_version: Option<String>,
+    /// The bridge's public key, PEM (`M1_BRIDGE_PUBLIC_KEY` of the
+    /// incumbent's `bridge.php`); with it, encryption is on.
+    pub public_key: Option<String>,
+    /// The 32-hex id of that key pair (`M1_BRIDGE_PUBLIC_KEY_ID`), which
+    /// tells the gateway which private key to use.
+    pub public_key_id: Option<String>,
+    /// `hybrid` (G209, the default when a public key is known), `chunked`
+    /// (WP167) or `off`.
+    pub encryption: Option<EncryptionSetting>,
+    /// Hosts (names or IP addresses) `savefile` may download from although
+    /// they are loopback or private. For test rigs only: `doctor` warns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_download_hosts: Vec<String>,
+}
+
+/// Which envelope the legacy protocol encrypts with (LEGACY.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EncryptionSetting {
+    Off,
+    Hybrid,
+    Chunked,
 }
 
 /// One key of the native API.
@@ -199,15 +221,6 @@ impl Bridge {
             return Err("ERROR_TOKEN_LENGTH");
         }
         Ok(token)
-    }
-
-    /// The version the legacy protocol reports.
-    pub fn legacy_version(&self) -> &str {
-        self.config
-            .legacy
-            .bridge_version
-            .as_deref()
-            .unwrap_or(crate::LEGACY_BRIDGE_VERSION)
     }
 
     /// The store root: configured, else this folder when a platform is
