@@ -206,21 +206,11 @@ impl Bridge {
     /// `M1_TOKEN` in the bridge folder's `config.php`. The errors are the
     /// incumbent's own strings.
     pub fn legacy_token(&self) -> Result<String, &'static str> {
-        let token = match &self.config.legacy.token {
-            Some(token) => token.clone(),
-            None => {
-                let path = self.dir.join("config.php");
-                let source = std::fs::read(&path).map_err(|_| "ERROR_TOKEN_NOT_DEFINED")?;
-                let file = PhpFile::parse(&String::from_utf8_lossy(&source), &path);
-                file.define("M1_TOKEN")
-                    .and_then(|v| v.to_php_string())
-                    .ok_or("ERROR_TOKEN_NOT_DEFINED")?
-            }
-        };
-        if token.len() != 32 {
-            return Err("ERROR_TOKEN_LENGTH");
+        match &self.config.legacy.token {
+            Some(token) if token.len() != 32 => Err("ERROR_TOKEN_LENGTH"),
+            Some(token) => Ok(token.clone()),
+            None => incumbent_token(&self.dir.join("config.php")),
         }
-        Ok(token)
     }
 
     /// The store root: configured, else this folder when a platform is
@@ -274,6 +264,22 @@ impl Bridge {
         target.charset = shop.charset.clone();
         settings.target = Target::Mysql(target);
     }
+}
+
+/// The store key in the incumbent's `config.php`: `M1_TOKEN` (or the
+/// WordPress plugin's `A2CBC_TOKEN`), exactly 32 characters. The errors
+/// are the incumbent's own strings.
+pub fn incumbent_token(config_php: &Path) -> Result<String, &'static str> {
+    let source = std::fs::read(config_php).map_err(|_| "ERROR_TOKEN_NOT_DEFINED")?;
+    let file = PhpFile::parse_bytes(&source, config_php);
+    let token = ["M1_TOKEN", "A2CBC_TOKEN"]
+        .iter()
+        .find_map(|name| file.define(name).and_then(|v| v.to_php_string()))
+        .ok_or("ERROR_TOKEN_NOT_DEFINED")?;
+    if token.len() != 32 {
+        return Err("ERROR_TOKEN_LENGTH");
+    }
+    Ok(token)
 }
 
 /// Reads config.toml, refusing a file that others can read: it holds keys.

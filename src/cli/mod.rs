@@ -5,6 +5,7 @@
 //! 2 the command line was wrong).
 
 mod call;
+mod legacy;
 mod serve;
 
 use std::ffi::OsString;
@@ -23,6 +24,8 @@ USAGE:
     cartbridge demo [--dir DIR] [--listen ADDR]
     cartbridge serve [--store DIR] [--listen ADDR]
     cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
+    cartbridge import-php-bridge <bridge2cart folder>
+    cartbridge decode [--private-key FILE] [FILE]
     cartbridge --help | --version
 
 COMMANDS:
@@ -33,6 +36,12 @@ COMMANDS:
     serve     Serve a store over plain HTTP on 127.0.0.1:8080 (for testing).
     fastcgi   Serve FastCGI on an address or unix socket (web servers using
               fastcgi_pass); without --listen, on the socket inherited on fd 0.
+    import-php-bridge
+              Take over from the PHP bridge in that folder: its store key,
+              public key, key id and version go into .cartbridge/config.toml.
+    decode    Show a legacy answer (base64, PHP serialize, or an encrypted
+              envelope with the gateway's private key) as JSON; reads FILE
+              or standard input.
 
 Under a web server the binary needs no arguments: it runs as CGI when
 GATEWAY_INTERFACE is set, and as FastCGI when standard input is a listening
@@ -55,6 +64,8 @@ pub fn main() -> i32 {
         "demo" => serve::demo(args),
         "serve" => serve::serve(args),
         "fastcgi" => serve::fastcgi_command(args),
+        "import-php-bridge" => legacy::import(args),
+        "decode" => legacy::decode(args),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(0)

@@ -129,6 +129,14 @@ pub fn handle(request: &Request, bridge: &Bridge, sink: &mut dyn ResponseSink) -
 }
 
 fn answer(request: &Request, bridge: &Bridge) -> Answer {
+    // A refused config.toml may hold the encryption key: answering without
+    // it would send in clear what must be sealed.
+    if let Some(problem) = &bridge.config_error {
+        return Answer::refusal(
+            500,
+            format!("ERROR: the bridge's configuration cannot be used: {problem}"),
+        );
+    }
     let token = match bridge.legacy_token() {
         Ok(token) => token,
         Err(incumbent_error) => return Answer::text(incumbent_error),
