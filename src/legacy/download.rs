@@ -111,7 +111,13 @@ fn resolve(host: &Host<&str>, port: u16, policy: &Policy) -> Result<SocketAddr, 
         h.trim_matches(|c| c == '[' || c == ']')
             .eq_ignore_ascii_case(&name)
     });
-    if !exempt {
+    if exempt {
+        // Goes to the web server's error log, so a test setting left in
+        // production does not go unnoticed.
+        eprintln!(
+            "cartbridge: warning: downloading from {name} without the address check ([legacy] allow_download_hosts is meant for test rigs)"
+        );
+    } else {
         if let Some(bad) = addresses.iter().find(|a| !is_public(a.ip())) {
             return Err(format!(
                 "[BRIDGE ERROR] Refused: {name} is {}, not a public internet address; files are only downloaded from public servers",
