@@ -23,7 +23,7 @@ use super::download::{self, Policy};
 use super::encoding::php_base64_decode;
 use super::images::{self, Kind};
 use super::serialize::{PhpKey, PhpValue};
-use super::{Answer, Call};
+use super::{php_int, Answer, Call};
 use crate::form::FormMap;
 
 /// The incumbent's answer to a target whose extension it does not allow.
@@ -81,7 +81,10 @@ struct Job {
 
 impl Job {
     fn from_fields(form: &FormMap, source: &str, target: &str, width: &str, height: &str) -> Job {
-        let number = |name: &str| form.get_str(name).map_or(0, php_int_prefix);
+        // Negative or huge sizes mean no resize.
+        let number = |name: &str| {
+            u32::try_from(php_int(form.get_bytes(name).unwrap_or_default())).unwrap_or(0)
+        };
         Job {
             source: form.get_bytes(source).unwrap_or_default().to_vec(),
             target: String::from_utf8_lossy(form.get_bytes(target).unwrap_or_default())
@@ -142,16 +145,6 @@ impl Job {
         }
         Ok(php_base64_decode(&self.source))
     }
-}
-
-/// PHP's `(int)` of a numeric field; negative and huge sizes become 0.
-fn php_int_prefix(text: &str) -> u32 {
-    let digits: String = text
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().unwrap_or(0)
 }
 
 /// The store's media folders, relative to its root (`image`).
@@ -414,13 +407,5 @@ mod tests {
         assert!(check_content(b"<?php", Kind::Gif)
             .unwrap_err()
             .contains("not a GIF image"));
-    }
-
-    #[test]
-    fn numbers_are_read_like_php_int_casts() {
-        assert_eq!(php_int_prefix("120"), 120);
-        assert_eq!(php_int_prefix(" 80px"), 80);
-        assert_eq!(php_int_prefix("-5"), 0);
-        assert_eq!(php_int_prefix("x"), 0);
     }
 }

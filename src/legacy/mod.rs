@@ -88,7 +88,7 @@ impl Call<'_> {
     /// envelope when encryption is on.
     pub fn seal_base64(&self, payload: &[u8]) -> Answer {
         match &self.identity.crypto {
-            Some(_) => self.seal(payload),
+            Some(crypto) => sealed(crypto, payload),
             None => Answer::text(php_base64_encode(payload)),
         }
     }
@@ -97,23 +97,42 @@ impl Call<'_> {
     /// encryption is on.
     pub fn seal_raw(&self, payload: Vec<u8>) -> Answer {
         match &self.identity.crypto {
-            Some(_) => self.seal(&payload),
+            Some(crypto) => sealed(crypto, &payload),
             None => Answer::text(payload),
-        }
-    }
-
-    fn seal(&self, payload: &[u8]) -> Answer {
-        let Some(crypto) = &self.identity.crypto else {
-            return Answer::text(payload.to_vec());
-        };
-        match crypto.seal(payload) {
-            Ok(envelope) => Answer::text(envelope),
-            Err(e) => Answer::text(e.legacy_text()),
         }
     }
 
     pub fn encrypted(&self) -> bool {
         self.identity.crypto.is_some()
+    }
+}
+
+fn sealed(crypto: &identity::Crypto, payload: &[u8]) -> Answer {
+    match crypto.seal(payload) {
+        Ok(envelope) => Answer::text(envelope),
+        Err(e) => Answer::text(e.legacy_text()),
+    }
+}
+
+/// PHP's `(int)` cast of a field: leading whitespace, a sign and digits
+/// count, the rest is ignored (`"2x"` is 2); saturates instead of wrapping.
+pub fn php_int(value: &[u8]) -> i64 {
+    let text = value.trim_ascii_start();
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    let magnitude = digits
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0i64, |n, d| {
+            n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+        });
+    if negative {
+        -magnitude
+    } else {
+        magnitude
     }
 }
 
@@ -326,4 +345,29 @@ fn store_root(form: &FormMap, bridge: &Bridge) -> Result<std::path::PathBuf, Ans
         return Err(invalid());
     }
     Ok(real)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PHP 8.2 `(int)` of the same strings.
+    #[test]
+    fn fields_are_cast_like_php() {
+        let cases: &[(&[u8], i64)] = &[
+            (b"120", 120),
+            (b" 80px", 80),
+            (b"-5", -5),
+            (b"+7", 7),
+            (b"x", 0),
+            (b"", 0),
+            (b"99999999999999999999", i64::MAX),
+        ];
+        for &(text, n) in cases {
+            assert_eq!(php_int(text), n, "{:?}", String::from_utf8_lossy(text));
+        }
+        assert_eq!(non_empty(Some(b"0")), None);
+        assert_eq!(non_empty(Some(b"")), None);
+        assert_eq!(non_empty(Some(b"00")), Some(&b"00"[..]));
+    }
 }

@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::serialize::{PhpKey, PhpValue, Serializer};
-use super::{Answer, Call};
+use super::{php_int, Answer, Call};
 use crate::db::{self, Column, Database, DbError, Outcome, Target, Value};
 
 /// What the incumbent's database class prefixes its errors with (the
@@ -40,18 +40,12 @@ pub enum FetchMode {
 }
 
 impl FetchMode {
-    /// PHP's `(int)` of the field: leading whitespace and digits count,
-    /// the rest is ignored (`"2x"` is 2).
+    /// The field as PHP's `(int)` reads it; anything but 2 and 3 is
+    /// associative.
     pub fn from_param(value: &[u8]) -> FetchMode {
-        let digits: Vec<u8> = value
-            .iter()
-            .skip_while(|b| b.is_ascii_whitespace())
-            .take_while(|b| b.is_ascii_digit())
-            .copied()
-            .collect();
-        match digits.as_slice() {
-            b"2" => FetchMode::Numeric,
-            b"3" => FetchMode::Both,
+        match php_int(value) {
+            2 => FetchMode::Numeric,
+            3 => FetchMode::Both,
             _ => FetchMode::Assoc,
         }
     }
