@@ -62,6 +62,15 @@ fn hybrid_encryption_from_the_incumbents_bridge_php() {
         &[("action", "query"), ("fetchMode", "1"), ("query", &plain)],
     );
     assert_eq!(answer.text(), "ERROR_PARSE_DECRYPT");
+    let answer = call(
+        &shop,
+        &[
+            ("action", "platform_action"),
+            ("platform_action", "cleanCache"),
+            ("data", &plain),
+        ],
+    );
+    assert_eq!(answer.text(), "ERROR_PARSE_DECRYPT");
 
     // The recorded select, sealed: the opened answer is the incumbent's.
     let sealed = seal_request(b"SELECT * FROM cb_kinds ORDER BY id");
