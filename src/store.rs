@@ -70,6 +70,28 @@ pub struct LegacyConfig {
     /// accepts it (any address, every legacy action). `key import-legacy`
     /// turns this off: from then on the imported key's rules govern it.
     pub unrestricted_store_token: Option<bool>,
+    /// The bridge's public key, PEM (`M1_BRIDGE_PUBLIC_KEY` of the
+    /// incumbent's `bridge.php`); with it, encryption is on.
+    pub public_key: Option<String>,
+    /// The 32-hex id of that key pair (`M1_BRIDGE_PUBLIC_KEY_ID`), which
+    /// tells the gateway which private key to use.
+    pub public_key_id: Option<String>,
+    /// `hybrid` (G209, the default when a public key is known), `chunked`
+    /// (WP167) or `off`.
+    pub encryption: Option<EncryptionSetting>,
+    /// Hosts (names or IP addresses) `savefile` may download from although
+    /// they are loopback or private. For test rigs only: `doctor` warns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_download_hosts: Vec<String>,
+}
+
+/// Which envelope the legacy protocol encrypts with (LEGACY.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EncryptionSetting {
+    Off,
+    Hybrid,
+    Chunked,
 }
 
 /// One API key: its secret, rules and dates. Secrets are written here and
@@ -304,30 +326,11 @@ impl Bridge {
     /// `M1_TOKEN` in the bridge folder's `config.php`. The errors are the
     /// incumbent's own strings.
     pub fn legacy_token(&self) -> Result<String, &'static str> {
-        let token = match &self.config.legacy.token {
-            Some(token) => token.clone(),
-            None => {
-                let path = self.dir.join("config.php");
-                let source = std::fs::read(&path).map_err(|_| "ERROR_TOKEN_NOT_DEFINED")?;
-                let file = PhpFile::parse(&String::from_utf8_lossy(&source), &path);
-                file.define("M1_TOKEN")
-                    .and_then(|v| v.to_php_string())
-                    .ok_or("ERROR_TOKEN_NOT_DEFINED")?
-            }
-        };
-        if token.len() != 32 {
-            return Err("ERROR_TOKEN_LENGTH");
+        match &self.config.legacy.token {
+            Some(token) if token.len() != 32 => Err("ERROR_TOKEN_LENGTH"),
+            Some(token) => Ok(token.clone()),
+            None => incumbent_token(&self.dir.join("config.php")),
         }
-        Ok(token)
-    }
-
-    /// The version the legacy protocol reports.
-    pub fn legacy_version(&self) -> &str {
-        self.config
-            .legacy
-            .bridge_version
-            .as_deref()
-            .unwrap_or(crate::LEGACY_BRIDGE_VERSION)
     }
 
     /// The store root: configured, else this folder when a platform is
@@ -381,6 +384,22 @@ impl Bridge {
         target.charset = shop.charset.clone();
         settings.target = Target::Mysql(target);
     }
+}
+
+/// The store key in the incumbent's `config.php`: `M1_TOKEN` (or the
+/// WordPress plugin's `A2CBC_TOKEN`), exactly 32 characters. The errors
+/// are the incumbent's own strings.
+pub fn incumbent_token(config_php: &Path) -> Result<String, &'static str> {
+    let source = std::fs::read(config_php).map_err(|_| "ERROR_TOKEN_NOT_DEFINED")?;
+    let file = PhpFile::parse_bytes(&source, config_php);
+    let token = ["M1_TOKEN", "A2CBC_TOKEN"]
+        .iter()
+        .find_map(|name| file.define(name).and_then(|v| v.to_php_string()))
+        .ok_or("ERROR_TOKEN_NOT_DEFINED")?;
+    if token.len() != 32 {
+        return Err("ERROR_TOKEN_LENGTH");
+    }
+    Ok(token)
 }
 
 /// Reads config.toml, refusing a file that others can read: it holds keys.

@@ -6,6 +6,7 @@
 
 mod call;
 mod key;
+mod legacy;
 mod log;
 mod serve;
 
@@ -27,6 +28,8 @@ USAGE:
     cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
     cartbridge key add|set|list|disable|enable|delete|rotate|import-legacy ... [--store DIR]
     cartbridge log [verify] [--key NAME] [--outcome O] [--since T] [--until T] [--store DIR]
+    cartbridge import-php-bridge <bridge2cart folder>
+    cartbridge decode [--private-key FILE] [FILE]
     cartbridge --help | --version
 
 COMMANDS:
@@ -39,6 +42,12 @@ COMMANDS:
               fastcgi_pass); without --listen, on the socket inherited on fd 0.
     key       Manage API keys: addresses, scopes, rotation (`key help`).
     log       Show the history of calls, or verify its hash chain (`log --help`).
+    import-php-bridge
+              Take over from the PHP bridge in that folder: its store key,
+              public key, key id and version go into .cartbridge/config.toml.
+    decode    Show a legacy answer (base64, PHP serialize, or an encrypted
+              envelope with the gateway's private key) as JSON; reads FILE
+              or standard input.
 
 Under a web server the binary needs no arguments: it runs as CGI when
 GATEWAY_INTERFACE is set, and as FastCGI when standard input is a listening
@@ -63,6 +72,8 @@ pub fn main() -> i32 {
         "demo" => serve::demo(args),
         "serve" => serve::serve(args),
         "fastcgi" => serve::fastcgi_command(args),
+        "import-php-bridge" => legacy::import(args),
+        "decode" => legacy::decode(args),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(0)

@@ -8,17 +8,27 @@
 //! installation banner.
 
 pub mod crypto;
+mod download;
 pub mod encoding;
+mod files;
+mod getconfig;
+pub mod identity;
+mod images;
+mod multiquery;
 mod query;
+mod runtime;
 pub mod serialize;
+pub mod unserialize;
 
 use std::io;
 
 use crate::access::{Access, LegacyDenial};
 use crate::form::{self, FormMap};
 use crate::http::{respond, Request, ResponseSink};
-use crate::platform;
+use crate::platform::{self, ShopSettings};
 use crate::store::{Bridge, ShopError};
+use encoding::{decode_plain_param, php_base64_encode};
+use identity::Identity;
 
 /// PHP's default content type, which the incumbent never changes.
 pub const CONTENT_TYPE: &str = "text/html; charset=UTF-8";
@@ -46,6 +56,91 @@ impl Answer {
     }
 }
 
+/// One signed call: the fields, the shop they address and how the bridge
+/// encodes what it sends and receives.
+pub struct Call<'a> {
+    pub form: &'a FormMap,
+    pub bridge: &'a Bridge,
+    pub identity: &'a Identity,
+    pub shop: &'a ShopSettings,
+}
+
+impl Call<'_> {
+    /// A field as PHP's `empty()` sees it: absent, `""` and `"0"` are none.
+    pub fn field(&self, name: &str) -> Option<&[u8]> {
+        non_empty(self.form.get_bytes(name))
+    }
+
+    /// An encoded parameter (`query`, `queries`, `data`, `sql_settings`):
+    /// opened with the bridge's key when encryption is on — where a
+    /// plaintext value is refused, as the incumbent refuses it — else
+    /// swap-base64 decoded (LEGACY.md §3).
+    pub fn decode(&self, value: &[u8]) -> Result<Vec<u8>, Answer> {
+        match &self.identity.crypto {
+            Some(crypto) => crypto
+                .open(value)
+                .map_err(|e| Answer::text(e.legacy_text())),
+            None => Ok(decode_plain_param(value)),
+        }
+    }
+
+    /// A `query`/`multiquery` answer: base64 in plaintext mode, the
+    /// envelope when encryption is on.
+    pub fn seal_base64(&self, payload: &[u8]) -> Answer {
+        match &self.identity.crypto {
+            Some(crypto) => sealed(crypto, payload),
+            None => Answer::text(php_base64_encode(payload)),
+        }
+    }
+
+    /// A `getconfig` answer: raw in plaintext mode, the envelope when
+    /// encryption is on.
+    pub fn seal_raw(&self, payload: Vec<u8>) -> Answer {
+        match &self.identity.crypto {
+            Some(crypto) => sealed(crypto, &payload),
+            None => Answer::text(payload),
+        }
+    }
+
+    pub fn encrypted(&self) -> bool {
+        self.identity.crypto.is_some()
+    }
+}
+
+fn sealed(crypto: &identity::Crypto, payload: &[u8]) -> Answer {
+    match crypto.seal(payload) {
+        Ok(envelope) => Answer::text(envelope),
+        Err(e) => Answer::text(e.legacy_text()),
+    }
+}
+
+/// PHP's `(int)` cast of a field: leading whitespace, a sign and digits
+/// count, the rest is ignored (`"2x"` is 2); saturates instead of wrapping.
+pub fn php_int(value: &[u8]) -> i64 {
+    let text = value.trim_ascii_start();
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    let magnitude = digits
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0i64, |n, d| {
+            n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+        });
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+/// PHP's `empty()` on a string field.
+fn non_empty(value: Option<&[u8]>) -> Option<&[u8]> {
+    value.filter(|v| !v.is_empty() && *v != b"0")
+}
+
 /// Serves one legacy request.
 pub fn handle(
     request: &Request,
@@ -61,6 +156,10 @@ fn answer(request: &Request, bridge: &Bridge, access: &mut Access<'_>) -> Answer
     if let Err(incumbent_error) = access.legacy_ready() {
         return Answer::text(incumbent_error);
     }
+    let identity = match Identity::of(bridge) {
+        Ok(identity) => identity,
+        Err(problem) => return Answer::refusal(500, format!("ERROR: {problem}")),
+    };
     let form = match parse_body(request) {
         Ok(form) => form,
         Err(refusal) => return refusal,
@@ -73,19 +172,33 @@ fn answer(request: &Request, bridge: &Bridge, access: &mut Access<'_>) -> Answer
         .collect();
     access.requested(&action);
     if action == "checkbridge" {
-        return Answer::text("BRIDGE_OK");
+        return checkbridge(&identity);
     }
     if query_has(&request.query, "token") {
         return Answer::text("ERROR: Field token is not correct");
     }
     if form.is_empty() {
-        return banner(bridge);
+        return banner(bridge, &identity);
     }
     match access.legacy(&form, &action) {
-        Ok(()) => dispatch(&action, &form, bridge),
+        Ok(()) => dispatch(&action, &form, bridge, &identity),
         Err(LegacyDenial::Signature) => Answer::text("ERROR: Signature is not correct"),
         Err(LegacyDenial::Refused(refusal)) => Answer::refusal(refusal.status, refusal.message),
     }
+}
+
+/// `BRIDGE_OK`, or with encryption on, the JSON that tells the gateway
+/// which key pair to use (LEGACY.md §1.4).
+fn checkbridge(identity: &Identity) -> Answer {
+    if identity.crypto.is_none() {
+        return Answer::text("BRIDGE_OK");
+    }
+    let json = serde_json::json!({
+        "message": "BRIDGE_OK",
+        "key_id": identity.key_id,
+        "bridge_version": identity.version,
+    });
+    Answer::text(runtime::php_json(&json))
 }
 
 /// The POST fields, parsed as PHP would, but refusing what PHP would guess.
@@ -130,21 +243,24 @@ fn query_has(query: &[u8], name: &str) -> bool {
 }
 
 /// What a browser sees: the incumbent's banner, once the shop is found.
-fn banner(bridge: &Bridge) -> Answer {
+fn banner(bridge: &Bridge, identity: &Identity) -> Answer {
     if platform::detect(&bridge.store_root(), None).is_none() {
         return Answer::text("BRIDGE_ERROR_CONFIGURATION_NOT_FOUND");
     }
     Answer::text(format!(
         "BRIDGE INSTALLED.<br /> Version: {}",
-        bridge.legacy_version()
+        identity.version
     ))
 }
 
 /// Runs a signed action. Class lookup in PHP is case-insensitive, so are we.
-fn dispatch(action: &str, form: &FormMap, bridge: &Bridge) -> Answer {
+fn dispatch(action: &str, form: &FormMap, bridge: &Bridge, identity: &Identity) -> Answer {
     let action = action.to_ascii_lowercase();
-    if !matches!(action.as_str(), "query") {
+    if !ACTIONS.contains(&action.as_str()) {
         return Answer::text("ACTION_DO_NOT EXIST\n");
+    }
+    if let Some(refused) = runtime::refused(&action) {
+        return refused;
     }
     let root = match store_root(form, bridge) {
         Ok(root) => root,
@@ -157,11 +273,53 @@ fn dispatch(action: &str, form: &FormMap, bridge: &Bridge) -> Answer {
         }
         Err(ShopError::Settings(_)) => return Answer::text("ERROR_READING_STORE_CONFIG_FILE"),
     };
+    let call = Call {
+        form,
+        bridge,
+        identity,
+        shop: &shop,
+    };
     match action.as_str() {
-        "query" => query::run(form, &shop),
-        _ => Answer::text("ACTION_DO_NOT EXIST\n"),
+        "query" => query::run(&call),
+        "multiquery" => multiquery::run(&call),
+        "getconfig" => getconfig::run(&call),
+        "savefile" => files::savefile(&call),
+        "batchsavefile" => files::batchsavefile(&call),
+        other => runtime::run(other, &call),
     }
 }
+
+/// Every action the incumbent knows (LEGACY.md §4), lower-cased; the ones
+/// that need its PHP runtime are answered by `runtime`.
+const ACTIONS: &[&str] = &[
+    "query",
+    "multiquery",
+    "getconfig",
+    "savefile",
+    "batchsavefile",
+    "basedirfs",
+    "platform_action",
+    "send_notification",
+    "createrefund",
+    "getshipmentproviders",
+    "getshippingrates",
+    "getcartweight",
+    "getpaymentmodules",
+    "getabandonedordertotal",
+    "dispatchcartevents",
+    "setproductstores",
+    "reindexproduct",
+    "m2eextensionnotify",
+    "get_url",
+    "collect_totals",
+    "clearcache",
+    "deleteimages",
+    "cubecart",
+    "mysqlver",
+    "phpinfo",
+    "update",
+    "delete",
+];
 
 /// The signed `store_root`, which must be absolute and canonical (LEGACY.md
 /// §1.3); without it, the bridge's own idea of the store root.
@@ -185,4 +343,29 @@ fn store_root(form: &FormMap, bridge: &Bridge) -> Result<std::path::PathBuf, Ans
         return Err(invalid());
     }
     Ok(real)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PHP 8.2 `(int)` of the same strings.
+    #[test]
+    fn fields_are_cast_like_php() {
+        let cases: &[(&[u8], i64)] = &[
+            (b"120", 120),
+            (b" 80px", 80),
+            (b"-5", -5),
+            (b"+7", 7),
+            (b"x", 0),
+            (b"", 0),
+            (b"99999999999999999999", i64::MAX),
+        ];
+        for &(text, n) in cases {
+            assert_eq!(php_int(text), n, "{:?}", String::from_utf8_lossy(text));
+        }
+        assert_eq!(non_empty(Some(b"0")), None);
+        assert_eq!(non_empty(Some(b"")), None);
+        assert_eq!(non_empty(Some(b"00")), Some(&b"00"[..]));
+    }
 }

@@ -8,14 +8,9 @@
 
 use std::io::{self, Write};
 
-use base64::Engine;
-
-use super::encoding::decode_plain_param;
-use super::serialize::Serializer;
-use super::Answer;
+use super::serialize::{PhpKey, PhpValue, Serializer};
+use super::{php_int, Answer, Call};
 use crate::db::{self, Column, Database, DbError, Outcome, Target, Value};
-use crate::form::FormMap;
-use crate::platform::ShopSettings;
 
 /// What the incumbent's database class prefixes its errors with (the
 /// recorded oracle, `tests/fixtures/legacy-query.json`).
@@ -45,107 +40,124 @@ pub enum FetchMode {
 }
 
 impl FetchMode {
-    pub fn from_param(value: &str) -> FetchMode {
-        match value.trim() {
-            "2" => FetchMode::Numeric,
-            "3" => FetchMode::Both,
+    /// The field as PHP's `(int)` reads it; anything but 2 and 3 is
+    /// associative.
+    pub fn from_param(value: &[u8]) -> FetchMode {
+        match php_int(value) {
+            2 => FetchMode::Numeric,
+            3 => FetchMode::Both,
             _ => FetchMode::Assoc,
         }
     }
 }
 
-pub fn run(form: &FormMap, shop: &ShopSettings) -> Answer {
-    let (Some(encoded), Some(fetch_mode)) = (form.get_bytes("query"), form.get_str("fetchMode"))
-    else {
+pub fn run(call: &Call) -> Answer {
+    let (Some(encoded), Some(fetch_mode)) = (call.field("query"), call.field("fetchMode")) else {
         return Answer::text("");
     };
-    let sql = String::from_utf8_lossy(&decode_plain_param(encoded)).into_owned();
-    let mut db = match open(shop, form) {
+    let sql = match call.decode(encoded) {
+        Ok(sql) => String::from_utf8_lossy(&sql).into_owned(),
+        Err(answer) => return answer,
+    };
+    let mut db = match open(call) {
         Ok(db) => db,
         Err(answer) => return answer,
     };
-    if let Err(answer) = apply_sql_settings(db.as_mut(), form) {
+    if let Err(answer) = apply_sql_settings(db.as_mut(), call) {
         return answer;
     }
-    match run_statement(db.as_mut(), &sql, FetchMode::from_param(fetch_mode)) {
-        Ok(serialized) => Answer::text(base64_text(&serialized)),
-        // The bare message, base64-encoded: not serialized (§4.2 step 5).
-        Err(e) => Answer::text(base64_text(error_message(&e).as_bytes())),
+    let mode = FetchMode::from_param(fetch_mode);
+    match run_statement(db.as_mut(), &sql, mode, &mut |_, _| {}) {
+        Ok((serialized, _)) => call.seal_base64(&serialized),
+        // Plaintext: the bare message, base64-encoded, not serialized; with
+        // encryption the error structure (LEGACY.md §4.2 step 5).
+        Err(e) if call.encrypted() => call.seal_base64(&error_structure(&e, &sql)),
+        Err(e) => call.seal_base64(error_message(&e).as_bytes()),
     }
 }
 
-/// Connects and applies the charset: the shop's own wins over `set_names`.
-pub fn open(shop: &ShopSettings, form: &FormMap) -> Result<Box<dyn Database>, Answer> {
-    let mut db = db::connect(&shop.target)
+/// Connects and applies the charset: the shop's own wins over `set_names`
+/// (a signed body field; the query string is never read).
+pub fn open(call: &Call) -> Result<Box<dyn Database>, Answer> {
+    let mut db = db::connect(&call.shop.target)
         .map_err(|_| Answer::text(format!("{ERROR_PREFIX}Can not connect to DB")))?;
-    let shop_charset = match &shop.target {
+    let shop_charset = match &call.shop.target {
         Target::Mysql(m) => m.charset.clone(),
         Target::Sqlite(_) => None,
     };
-    if let Some(charset) = shop_charset.or_else(|| form.get_str("set_names").map(str::to_string)) {
-        db.set_charset(&charset)
-            .map_err(|e| Answer::text(base64_text(error_message(&e).as_bytes())))?;
+    let requested = call
+        .field("set_names")
+        .map(|c| String::from_utf8_lossy(c).into_owned());
+    if let Some(charset) = shop_charset.or(requested) {
+        db.set_charset(&charset).map_err(|e| {
+            call.seal_base64(&error_structure(&e, &format!("SET NAMES '{charset}'")))
+        })?;
     }
     Ok(db)
 }
 
+/// `serialize({error, query, failedQueryId: 0})`: how a failure outside
+/// the statement itself (or any failure, with encryption on) is told.
+fn error_structure(error: &DbError, query: &str) -> Vec<u8> {
+    PhpValue::assoc([
+        ("error", PhpValue::from(error_message(error))),
+        ("query", PhpValue::str(query)),
+        ("failedQueryId", PhpValue::Int(0)),
+    ])
+    .to_serialized()
+}
+
 /// `sql_settings[sql_modes]` and `sql_settings[sql_variables]`, signed body
-/// fields only.
-fn apply_sql_settings(db: &mut dyn Database, form: &FormMap) -> Result<(), Answer> {
-    let Some(settings) = form.get_map("sql_settings") else {
+/// fields only, encoded like `query`.
+pub fn apply_sql_settings(db: &mut dyn Database, call: &Call) -> Result<(), Answer> {
+    let Some(settings) = call.form.get_map("sql_settings") else {
         return Ok(());
     };
-    let decode = |name: &str| {
-        settings
-            .get_bytes(name)
-            .map(decode_plain_param)
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    let decode = |name: &str| -> Result<Option<String>, Answer> {
+        match settings.get_bytes(name) {
+            Some(value) => Ok(Some(
+                String::from_utf8_lossy(&call.decode(value)?).into_owned(),
+            )),
+            None => Ok(None),
+        }
     };
     let mut statements = Vec::new();
-    if let Some(modes) = decode("sql_modes") {
+    if let Some(modes) = decode("sql_modes")? {
         statements.push(format!("SET SESSION SQL_MODE={modes}"));
     }
-    if let Some(variables) = decode("sql_variables") {
+    if let Some(variables) = decode("sql_variables")? {
         statements.push(variables);
     }
     for statement in statements {
         if let Err(e) = db.execute(&statement, &[]) {
-            let mut out = Vec::new();
-            let mut s = Serializer::new(&mut out);
-            let _ = (|| -> io::Result<()> {
-                s.array_start(3)?;
-                s.key_str(b"error")?;
-                s.bytes(error_message(&e).as_bytes())?;
-                s.key_str(b"query")?;
-                s.bytes(statement.as_bytes())?;
-                s.key_str(b"failedQueryId")?;
-                s.int(0)?;
-                s.array_end()
-            })();
-            return Err(Answer::text(base64_text(&out)));
+            return Err(call.seal_base64(&error_structure(&e, &statement)));
         }
     }
     Ok(())
 }
 
 /// Runs one statement and returns its serialized result.
+/// `watch` sees every row with its layout (multiquery's placeholders read
+/// values from it).
 pub fn run_statement(
     db: &mut dyn Database,
     sql: &str,
     mode: FetchMode,
-) -> Result<Vec<u8>, DbError> {
+    watch: &mut dyn FnMut(&RowLayout, &[Value]),
+) -> Result<(Vec<u8>, Outcome), DbError> {
     let mut rows = Vec::new();
-    let mut layout: Option<Vec<(RowKey, usize)>> = None;
+    let mut layout: Option<Vec<(PhpKey, usize)>> = None;
     let mut index: i64 = 0;
     let outcome = db.run(sql, &[], &mut |columns, values| {
         let layout = layout.get_or_insert_with(|| row_layout(columns, mode));
+        watch(layout, values);
         write!(rows, "i:{index};")?;
         index += 1;
         write_row(&mut Serializer::new(&mut rows), layout, values)
     })?;
     let mut out = Vec::with_capacity(rows.len() + 128);
     write_result(&mut out, sql, &outcome, &rows).map_err(DbError::Aborted)?;
-    Ok(out)
+    Ok((out, outcome))
 }
 
 fn write_result(out: &mut Vec<u8>, sql: &str, outcome: &Outcome, rows: &[u8]) -> io::Result<()> {
@@ -181,65 +193,39 @@ fn answers_true(sql: &str) -> bool {
     NO_RESULT_PREFIXES.iter().any(|p| trimmed.starts_with(p))
 }
 
-/// A key of a PHP row array.
-#[derive(Clone, PartialEq, Eq)]
-pub enum RowKey {
-    Int(i64),
-    Str(Vec<u8>),
-}
+/// The keys of a row, each with the column it takes its value from.
+pub type RowLayout = [(PhpKey, usize)];
 
 /// The keys of a row and the column each takes its value from, with PHP's
 /// array semantics: a repeated key keeps its first position and its last
 /// value; a decimal-integer column name becomes an integer key.
-pub fn row_layout(columns: &[Column], mode: FetchMode) -> Vec<(RowKey, usize)> {
-    let mut layout: Vec<(RowKey, usize)> = Vec::new();
-    let mut put = |key: RowKey, column: usize| match layout.iter_mut().find(|(k, _)| *k == key) {
+pub fn row_layout(columns: &[Column], mode: FetchMode) -> Vec<(PhpKey, usize)> {
+    let mut layout: Vec<(PhpKey, usize)> = Vec::new();
+    let mut put = |key: PhpKey, column: usize| match layout.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = column,
         None => layout.push((key, column)),
     };
     for (i, column) in columns.iter().enumerate() {
         if mode != FetchMode::Numeric {
-            put(php_array_key(column.name.as_bytes()), i);
+            put(PhpKey::auto(column.name.as_bytes()), i);
         }
         if mode != FetchMode::Assoc {
-            put(RowKey::Int(i as i64), i);
+            put(PhpKey::Int(i as i64), i);
         }
     }
     layout
 }
 
-/// PHP turns a string key that is a canonical decimal integer into an int.
-pub fn php_array_key(name: &[u8]) -> RowKey {
-    let text = std::str::from_utf8(name).unwrap_or("");
-    let canonical = match text.strip_prefix('-') {
-        Some(digits) => {
-            !digits.is_empty()
-                && !digits.starts_with('0')
-                && digits.bytes().all(|b| b.is_ascii_digit())
-        }
-        None => {
-            text == "0"
-                || (!text.is_empty()
-                    && !text.starts_with('0')
-                    && text.bytes().all(|b| b.is_ascii_digit()))
-        }
-    };
-    match text.parse::<i64>() {
-        Ok(i) if canonical => RowKey::Int(i),
-        _ => RowKey::Str(name.to_vec()),
-    }
-}
-
 fn write_row<W: Write>(
     s: &mut Serializer<W>,
-    layout: &[(RowKey, usize)],
+    layout: &RowLayout,
     values: &[Value],
 ) -> io::Result<()> {
     s.array_start(layout.len())?;
     for (key, column) in layout {
         match key {
-            RowKey::Int(i) => s.key_int(*i)?,
-            RowKey::Str(name) => s.key_str(name)?,
+            PhpKey::Int(i) => s.key_int(*i)?,
+            PhpKey::Bytes(name) => s.key_str(name)?,
         }
         write_value(s, &values[*column])?;
     }
@@ -320,31 +306,9 @@ fn sqlstate_description(state: &str) -> &'static str {
     }
 }
 
-pub fn base64_text(bytes: &[u8]) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .encode(bytes)
-        .into_bytes()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn integer_like_names_become_integer_keys() {
-        assert!(php_array_key(b"1") == RowKey::Int(1));
-        assert!(php_array_key(b"-3") == RowKey::Int(-3));
-        for s in [
-            &b"07"[..],
-            b"-0",
-            b"1.0",
-            b" 1",
-            b"",
-            b"99999999999999999999",
-        ] {
-            assert!(php_array_key(s) == RowKey::Str(s.to_vec()), "{s:?}");
-        }
-    }
 
     #[test]
     fn pdo_res_true_prefixes() {

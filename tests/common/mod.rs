@@ -16,6 +16,7 @@
 //! database name, so tests run in parallel.
 #![allow(dead_code)]
 
+pub mod legacy;
 pub mod shop;
 
 use std::collections::HashSet;

@@ -237,15 +237,18 @@ fn php_urlencode(s: &str) -> String {
         .collect()
 }
 
-/// A legacy body of flat fields, signed with `TOKEN` (sorted, PHP-encoded).
+/// A legacy body signed with `TOKEN`.
 pub fn sign_legacy(fields: &[(&str, &str)]) -> String {
     sign_legacy_with(TOKEN, fields)
 }
 
-/// A legacy body of flat fields, signed with `secret`.
+/// A legacy body signed with `secret`: fields sorted by their top-level
+/// name (nested `a[b]` fields keep their order, as PHP's `ksort` leaves
+/// them), PHP-encoded.
 pub fn sign_legacy_with(secret: &str, fields: &[(&str, &str)]) -> String {
+    let top = |name: &str| name.split('[').next().unwrap_or(name).as_bytes().to_vec();
     let mut sorted: Vec<&(&str, &str)> = fields.iter().collect();
-    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    sorted.sort_by_key(|(name, _)| top(name));
     let canonical = sorted
         .iter()
         .map(|(n, v)| format!("{}={}", php_urlencode(n), php_urlencode(v)))
