@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::store::{self, BridgeConfig, DatabaseConfig, KeyConfig, LegacyConfig, SqlPolicy};
 
 /// The demo data, deflated at build time from
-/// `tests/fixtures/opencart-3.0.3.8.sqlite.sql`.
+/// `tests/fixtures/opencart-3.0.3.8.sqlite.sql` and the demo orders
+/// (`tests/fixtures/opencart-3-demo-orders.sql`).
 static DEMO_SQL_DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo.sql.deflate"));
 
 pub const DEMO_KEY_ID: &str = "demo";
