@@ -152,6 +152,18 @@ pub fn sign_native(
     query: &[(&str, &str)],
     body: &[u8],
 ) -> (Vec<(String, String)>, String) {
+    sign_native_as(KEY_ID, SECRET, method, path, query, body)
+}
+
+/// [`sign_native`] with another key.
+pub fn sign_native_as(
+    key_id: &str,
+    secret: &str,
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: &[u8],
+) -> (Vec<(String, String)>, String) {
     let mut pairs: Vec<(String, String)> = query
         .iter()
         .map(|(n, v)| (rfc3986(n), rfc3986(v)))
@@ -173,7 +185,7 @@ pub fn sign_native(
         "CARTBRIDGE-HMAC-SHA256-V1",
         &timestamp,
         &nonce,
-        KEY_ID,
+        key_id,
         method,
         path,
         &canonical,
@@ -181,12 +193,12 @@ pub fn sign_native(
     ]
     .join("\n");
     let headers = vec![
-        ("X-Cartbridge-Key".to_string(), KEY_ID.to_string()),
+        ("X-Cartbridge-Key".to_string(), key_id.to_string()),
         ("X-Cartbridge-Timestamp".to_string(), timestamp),
         ("X-Cartbridge-Nonce".to_string(), nonce),
         (
             "X-Cartbridge-Signature".to_string(),
-            format!("v1={}", hmac_hex(SECRET.as_bytes(), sts.as_bytes())),
+            format!("v1={}", hmac_hex(secret.as_bytes(), sts.as_bytes())),
         ),
     ];
     (headers, encoded)
