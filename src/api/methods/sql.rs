@@ -17,7 +17,7 @@ use crate::api::params::Args;
 use crate::api::spec::{Method, Param, ParamKind};
 use crate::api::sql_policy::check_read;
 use crate::api::{ApiError, Context};
-use crate::db::{bind_named, Column, ColumnKind, Outcome, Value};
+use crate::db::{bind_named, Column, ColumnKind, DbError, Dialect, Outcome, Value};
 use crate::store::SqlPolicy;
 
 pub const SQL_QUERY: Method = Method {
@@ -104,7 +104,7 @@ fn sql_query(cx: &mut Context<'_>, args: &Args, answer: &mut Answer<'_>) -> Resu
         }
         (Err(e), None) => {
             let _ = db.rollback();
-            return Err(e.into());
+            return Err(refused_write(read_only, db.dialect(), e));
         }
         (Ok(outcome), None) => outcome,
     };
@@ -114,6 +114,23 @@ fn sql_query(cx: &mut Context<'_>, args: &Args, answer: &mut Answer<'_>) -> Resu
         db.commit()?;
     }
     finish(answer, &outcome)
+}
+
+/// A write the database itself stopped in the read-only transaction (a
+/// stored function that writes, say) is the policy's refusal: 403.
+fn refused_write(read_only: bool, dialect: Dialect, error: DbError) -> ApiError {
+    let stopped = match (&error, dialect) {
+        (DbError::Query { code, .. }, Dialect::Mysql) => *code == 1792,
+        (DbError::Query { code, .. }, Dialect::Sqlite) => code & 0xff == 8,
+        _ => false,
+    };
+    if read_only && stopped {
+        return ApiError::new(
+            403,
+            format!("sql_policy \"read\" refuses this: the database refused to write ({error})"),
+        );
+    }
+    error.into()
 }
 
 /// Binds `params`: an array fills `?` in order, an object fills `:name`.
