@@ -101,6 +101,9 @@ struct Measured {
     max_rss_kib: i64,
 }
 
+// The child is reaped by wait4 (which also reports its peak RSS), not by
+// Child::wait.
+#[allow(clippy::zombie_processes)]
 fn cgi_measured(
     shop: &TestShop,
     key: (&str, &str),

@@ -121,8 +121,15 @@ fn lists_stream_through_fastcgi() {
     assert_eq!(ids(&answer["result"]["products"]).len(), 19);
 }
 
+/// A call and the start of the message its refusal must give.
+type Refusal = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
 /// (method, query, what the 400 must say)
-const REFUSALS: &[(&str, &[(&str, &str)], &str)] = &[
+const REFUSALS: &[Refusal] = &[
     ("product.list", &[("stauts", "1")], "unknown parameter stauts; this method takes: start, count, page_cursor, ids, sku, status, created_from, created_to, modified_from, modified_to, lang_id, store_id, params"),
     ("cart.info", &[("x", "1")], "unknown parameter x; this method takes: none"),
     ("product.list", &[("count", "0")], "count must be an integer from 1 to 250; got '0'"),

@@ -23,7 +23,7 @@ fn with_keys(shop: &TestShop) {
 fn sql(key: (&str, &str), body: &Json, server: &common::WebServer) -> (u16, Json) {
     let body = body.to_string();
     Call::post_json("sql.query", body.as_bytes())
-        .as_key(key.0, key.1)
+        .with_key(key.0, key.1)
         .send(server)
 }
 

@@ -163,11 +163,6 @@ impl Layout {
         }
         object
     }
-
-    /// Whether the answer includes a field (it may have been left out by `params`).
-    pub fn has(&self, name: &str) -> bool {
-        self.slots.iter().any(|(f, _)| f.name == name)
-    }
 }
 
 fn missing(entity: &Entity, column: &str) -> ApiError {

@@ -339,6 +339,24 @@ mod tests {
     }
 
     #[test]
+    fn variant_sql_replaces_the_common_file() {
+        let opencart = by_name("opencart").unwrap();
+        let common = opencart.sql_for("product.list", &[], "oc_").unwrap();
+        let v40 = opencart.sql_for("product.list", &["4.0"], "oc_").unwrap();
+        let v41 = opencart
+            .sql_for("product.list", &["4.1", "4.0"], "oc_")
+            .unwrap();
+        assert!(!common.contains("master_id") && common.contains("FROM oc_product p"));
+        assert!(v40.contains("p.master_id AS variant_of"));
+        assert!(v41.contains("oc_product_code"));
+        assert_eq!(
+            opencart.sql_for("product.count", &["4.1", "4.0"], "oc_"),
+            opencart.sql("product.count", "oc_")
+        );
+        assert_eq!(opencart.variants[0].name, "4.1");
+    }
+
+    #[test]
     fn opencart_settings_are_read_from_config_php() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();

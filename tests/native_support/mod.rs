@@ -308,7 +308,7 @@ impl<'a> Call<'a> {
         }
     }
 
-    pub fn as_key(self, id: &'a str, secret: &'a str) -> Call<'a> {
+    pub fn with_key(self, id: &'a str, secret: &'a str) -> Call<'a> {
         Call {
             key: (id, secret),
             ..self
