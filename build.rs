@@ -36,15 +36,19 @@ fn main() {
 }
 
 /// The demo store's data is a few hundred KiB of SQL: deflated, it costs
-/// the uploaded binary a fraction of that.
+/// the uploaded binary a fraction of that. OpenCart's own demo data has
+/// no customers or orders; the demo orders fixture adds them.
 fn compress_demo_data(out_dir: &Path) {
     use std::io::Write;
-    let source = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap())
-        .join("tests/fixtures/opencart-3.0.3.8.sqlite.sql");
-    println!("cargo:rerun-if-changed={}", source.display());
-    let sql = fs::read(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+    let fixtures = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("tests/fixtures");
     let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(&sql).unwrap();
+    for name in ["opencart-3.0.3.8.sqlite.sql", "opencart-3-demo-orders.sql"] {
+        let source = fixtures.join(name);
+        println!("cargo:rerun-if-changed={}", source.display());
+        let sql = fs::read(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+        encoder.write_all(&sql).unwrap();
+        encoder.write_all(b"\n").unwrap();
+    }
     fs::write(out_dir.join("demo.sql.deflate"), encoder.finish().unwrap()).unwrap();
 }
 

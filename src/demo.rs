@@ -12,7 +12,8 @@ use crate::access::utc::Stamp;
 use crate::store::{self, BridgeConfig, DatabaseConfig, KeyConfig, LegacyConfig, SqlPolicy};
 
 /// The demo data, deflated at build time from
-/// `tests/fixtures/opencart-3.0.3.8.sqlite.sql`.
+/// `tests/fixtures/opencart-3.0.3.8.sqlite.sql` and the demo orders
+/// (`tests/fixtures/opencart-3-demo-orders.sql`).
 static DEMO_SQL_DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo.sql.deflate"));
 
 pub const DEMO_KEY_ID: &str = "demo";
@@ -58,7 +59,12 @@ pub fn create(dir: &Path) -> io::Result<Demo> {
                 "127.0.0.1".parse().expect("an address"),
                 "::1".parse().expect("an address"),
             ],
-            scopes: [DEFAULT_SCOPES, &[Scope::SqlRead]].concat(),
+            // A throw-away store: the demo key may also try the writes.
+            scopes: [
+                DEFAULT_SCOPES,
+                &[Scope::SqlRead, Scope::ProductsWrite, Scope::OrdersWrite],
+            ]
+            .concat(),
             sql_policy: SqlPolicy::Read,
             created: Some(Stamp(crate::access::utc::now())),
             ..KeyConfig::new(DEMO_KEY_ID, &secret)

@@ -1,21 +1,40 @@
 //! The native JSON API (NATIVE.md): method from the path, signature v1,
-//! validated parameters, the platform's SQL, and the answer envelope.
+//! parameters validated against the method's definition, the platform's
+//! SQL, and the answer envelope (lists streamed).
+//!
+//! This module is the one boundary towards callers: every refusal below
+//! it is an `ApiError` with a status and a message that says what to fix,
+//! and only `Answer` turns it into bytes. It never puts SQL text, database
+//! passwords or keys into an answer.
 
+mod answer;
+mod cursor;
+mod fields;
 mod methods;
+mod openapi;
 mod params;
+mod spec;
+mod sql_policy;
+mod text;
+mod time;
+mod write;
 
 use std::io;
 
-use serde_json::{json, Value as Json};
-
 use crate::access::Access;
-use crate::db::{self, Database, DbError};
+use crate::db::{self, bind_named_lists, Bound, Database, DbError, Value};
 use crate::form;
 use crate::http::{respond, Request, ResponseSink};
 use crate::platform::ShopSettings;
-use crate::store::{Bridge, KeyConfig, ShopError};
+use crate::store::{Bridge, KeyConfig, ShopError, SqlPolicy};
 
+pub use answer::{envelope, Answer};
 pub use params::Params;
+
+use cursor::CursorKey;
+use fields::Shaper;
+use params::Args;
+use time::{Moment, Zone};
 
 pub const CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
@@ -36,6 +55,10 @@ impl ApiError {
 
     pub fn bad_parameter(message: impl Into<String>) -> ApiError {
         ApiError::new(400, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(404, message)
     }
 }
 
@@ -60,15 +83,70 @@ impl From<ShopError> for ApiError {
     }
 }
 
-/// Everything a method needs: the shop, a lazily opened connection, and
-/// the key that called (None for the local command line).
-pub struct Context<'a> {
-    pub shop: ShopSettings,
-    pub key: Option<&'a KeyConfig>,
-    db: Option<Box<dyn Database>>,
+/// Who is calling: an API key, or the local operator (`cartbridge call`),
+/// who may read the shop's own config and so needs no key.
+pub enum Caller<'a> {
+    Key(&'a KeyConfig),
+    Local { sql_policy: SqlPolicy },
 }
 
-impl Context<'_> {
+impl Caller<'_> {
+    pub fn sql_policy(&self) -> SqlPolicy {
+        match self {
+            Caller::Key(key) => key.sql_policy,
+            Caller::Local { sql_policy } => *sql_policy,
+        }
+    }
+
+    /// Who the caller is, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Caller::Key(key) => format!("key '{}'", key.id),
+            Caller::Local { .. } => "the local command line".into(),
+        }
+    }
+
+    fn cursor_secret(&self) -> &str {
+        match self {
+            Caller::Key(key) => &key.secret,
+            Caller::Local { .. } => "cartbridge local operator",
+        }
+    }
+}
+
+/// Everything a method needs: the shop, the caller, lazily opened
+/// connections, and what the shop's database says about itself.
+pub struct Context<'a> {
+    pub shop: ShopSettings,
+    pub caller: Caller<'a>,
+    /// Unix time of the request.
+    pub now: u64,
+    db: Option<Box<dyn Database>>,
+    /// A second connection, for the nested rows of a streamed list.
+    side: Option<Box<dyn Database>>,
+    variants: Option<Vec<&'static str>>,
+    defaults: Option<Defaults>,
+}
+
+/// The shop's defaults, read from its settings.
+struct Defaults {
+    lang_id: Option<i64>,
+    zone: Zone,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(shop: ShopSettings, caller: Caller<'a>, now: u64) -> Context<'a> {
+        Context {
+            shop,
+            caller,
+            now,
+            db: None,
+            side: None,
+            variants: None,
+            defaults: None,
+        }
+    }
+
     /// The database connection, opened on first use.
     pub fn db(&mut self) -> Result<&mut dyn Database, ApiError> {
         if self.db.is_none() {
@@ -77,22 +155,190 @@ impl Context<'_> {
         Ok(self.db.as_mut().expect("just opened").as_mut())
     }
 
-    /// The platform's SQL for a method, or a 501-style refusal when the
-    /// platform has none.
-    pub fn sql(&self, name: &str) -> Result<String, ApiError> {
-        self.shop
+    /// The main connection and, when `side` is asked for, a second one for
+    /// nested queries while the main one streams.
+    pub fn both_dbs_if(
+        &mut self,
+        side: bool,
+    ) -> Result<(&mut dyn Database, Option<&mut dyn Database>), ApiError> {
+        self.db()?;
+        if side && self.side.is_none() {
+            self.side = Some(db::connect(&self.shop.target)?);
+        }
+        let main: &mut dyn Database = self.db.as_mut().expect("opened").as_mut();
+        let side: Option<&mut dyn Database> = match (side, self.side.as_mut()) {
+            (true, Some(db)) => Some(db.as_mut()),
+            _ => None,
+        };
+        Ok((main, side))
+    }
+
+    /// The platform variants this shop's database matches, most specific
+    /// first (probed once per request).
+    fn variants(&mut self) -> Result<Vec<&'static str>, ApiError> {
+        if let Some(variants) = &self.variants {
+            return Ok(variants.clone());
+        }
+        let platform = self.shop.platform;
+        let prefix = self.shop.prefix.clone();
+        let db = self.db()?;
+        let mut found = Vec::new();
+        for variant in &platform.variants {
+            let probe = variant.probe.replace("{prefix}", &prefix);
+            if db.execute(&probe, &[]).is_ok() {
+                found.push(variant.name.as_str());
+            }
+        }
+        self.variants = Some(found.clone());
+        Ok(found)
+    }
+
+    /// The platform's SQL for `name`, for this shop's schema, or a 404
+    /// when the platform has none.
+    pub fn sql(&mut self, name: &str) -> Result<String, ApiError> {
+        self.try_sql(name)?.ok_or_else(|| {
+            ApiError::not_found(format!(
+                "{} is not available for {} stores yet",
+                name.split('/').next().unwrap_or(name),
+                self.shop.platform.title
+            ))
+        })
+    }
+
+    /// The platform's SQL for `name`, when it has some.
+    pub fn try_sql(&mut self, name: &str) -> Result<Option<String>, ApiError> {
+        let variants = self.variants()?;
+        Ok(self
+            .shop
             .platform
-            .sql(name, &self.shop.prefix)
-            .ok_or_else(|| {
+            .sql_for(name, &variants, &self.shop.prefix))
+    }
+
+    fn defaults(&mut self) -> Result<&Defaults, ApiError> {
+        if self.defaults.is_none() {
+            let sql = self.sql("shop.defaults")?;
+            let row = self.db()?.first_row(&sql, &[])?.unwrap_or_default();
+            let lang_id = row.first().and_then(Value::to_i64);
+            let zone_name = row
+                .get(1)
+                .and_then(Value::to_text)
+                .or_else(|| self.shop.time_zone.clone())
+                .unwrap_or_default();
+            // An unknown zone name is reported in cart.info; times are then
+            // given as UTC rather than refused.
+            let zone = Zone::named(&zone_name).unwrap_or_else(Zone::utc);
+            self.defaults = Some(Defaults { lang_id, zone });
+        }
+        Ok(self.defaults.as_ref().expect("just read"))
+    }
+
+    /// How values of this shop turn into JSON.
+    pub fn shaper(&mut self) -> Result<Shaper, ApiError> {
+        let html_escaped = self.shop.platform.html_escaped_text;
+        let zone = self.defaults()?.zone.clone();
+        Ok(Shaper { html_escaped, zone })
+    }
+
+    /// A caller's time filter as the shop's stored local time.
+    pub fn local_time(&mut self, moment: Moment) -> Result<Value, ApiError> {
+        Ok(Value::text(self.defaults()?.zone.to_local_text(moment)))
+    }
+
+    /// Now, as the shop stores times.
+    pub fn now_local(&mut self) -> Result<Value, ApiError> {
+        let now = i64::try_from(self.now).unwrap_or(0);
+        Ok(Value::text(self.defaults()?.zone.now_local_text(now)))
+    }
+
+    /// The language asked for, checked against the shop's languages, else
+    /// the shop's default.
+    pub fn lang_id(&mut self, args: &Args) -> Result<i64, ApiError> {
+        let Some(asked) = args.int("lang_id") else {
+            return self.defaults()?.lang_id.ok_or_else(|| {
                 ApiError::new(
-                    404,
-                    format!(
-                        "{} is not available for {} stores yet",
-                        name.split('/').next().unwrap_or(name),
-                        self.shop.platform.title
-                    ),
+                    500,
+                    "the shop has no languages: its setting table names none",
                 )
-            })
+            });
+        };
+        self.check_exists(
+            "shop.language",
+            "lang_id",
+            asked,
+            "cart.info lists the shop's languages",
+        )?;
+        Ok(asked)
+    }
+
+    /// The store asked for, checked against the shop's stores.
+    pub fn store_id(&mut self, args: &Args) -> Result<Value, ApiError> {
+        let Some(asked) = args.int("store_id") else {
+            return Ok(Value::Null);
+        };
+        self.check_exists("shop.store", "store_id", asked, "0 is the default store")?;
+        Ok(Value::Int(asked))
+    }
+
+    fn check_exists(&mut self, sql: &str, name: &str, id: i64, hint: &str) -> Result<(), ApiError> {
+        let sql = self.sql(sql)?;
+        let mut binds = Binds::default();
+        binds.set("id", Value::Int(id));
+        let (sql, values) = binds.bind(&sql);
+        if self.db()?.first_row(&sql, &values)?.is_none() {
+            return Err(ApiError::bad_parameter(format!(
+                "{name} {id} is not in this shop ({hint})"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The key page cursors are authenticated with.
+    pub fn cursor_key(&self) -> CursorKey {
+        CursorKey::new(
+            self.caller.cursor_secret(),
+            &self.shop.root.display().to_string(),
+        )
+    }
+}
+
+/// Named values for a platform SQL file; names the file uses but nobody
+/// set are bound to NULL.
+#[derive(Debug, Default, Clone)]
+pub struct Binds {
+    values: Vec<(String, Bound)>,
+}
+
+impl Binds {
+    pub fn set(&mut self, name: &str, value: Value) -> &mut Binds {
+        self.put(name, Bound::One(value))
+    }
+
+    pub fn list(&mut self, name: &str, values: Vec<Value>) -> &mut Binds {
+        self.put(name, Bound::List(values))
+    }
+
+    fn put(&mut self, name: &str, bound: Bound) -> &mut Binds {
+        self.values.retain(|(n, _)| n != name);
+        self.values.push((name.to_string(), bound));
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.iter().find_map(|(n, b)| match b {
+            Bound::One(v) if n == name => Some(v),
+            _ => None,
+        })
+    }
+
+    /// The SQL with `?` placeholders and the values in order.
+    pub fn bind(&self, sql: &str) -> (String, Vec<Value>) {
+        bind_named_lists(sql, &|name| {
+            self.values
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, b)| b.clone())
+                .unwrap_or(Bound::One(Value::Null))
+        })
     }
 }
 
@@ -103,14 +349,22 @@ pub fn handle(
     sink: &mut dyn ResponseSink,
     access: &mut Access<'_>,
 ) -> io::Result<()> {
-    let (status, body) = match answer(request, bridge, access) {
-        Ok(result) => (200, envelope(Ok(result))),
-        Err(e) => (e.status, envelope(Err(&e))),
-    };
-    respond(sink, status, CONTENT_TYPE, &body)
+    if is_openapi(request) {
+        return respond(sink, 200, CONTENT_TYPE, &openapi::document_bytes());
+    }
+    let mut answer = Answer::new(sink);
+    let mut method = String::from("a native call");
+    let outcome = serve(request, bridge, access, &mut answer, &mut method);
+    answer.finish(outcome, &method)
 }
 
-fn answer(request: &Request, bridge: &Bridge, access: &mut Access<'_>) -> Result<Json, ApiError> {
+fn serve(
+    request: &Request,
+    bridge: &Bridge,
+    access: &mut Access<'_>,
+    answer: &mut Answer<'_>,
+    method_name: &mut String,
+) -> Result<(), ApiError> {
     if let Some(problem) = &bridge.config_error {
         return Err(ApiError::new(
             500,
@@ -118,17 +372,21 @@ fn answer(request: &Request, bridge: &Bridge, access: &mut Access<'_>) -> Result
         ));
     }
     let (method, signed_path) = method_of(request)?;
+    let now = access.now();
     let key = access
         .native(
             request,
             &signed_path,
             &method,
-            methods::find(&method).is_some(),
+            methods::find(&method).is_ok(),
         )
         .map_err(|refusal| ApiError::new(refusal.status, refusal.message))?;
+    let spec = methods::find(&method)?;
+    *method_name = spec.name.to_string();
+    check_http_method(spec, &request.method)?;
     let params = Params::from_request(request)?;
     let shop = bridge.shop(&bridge.store_root(), None)?;
-    run(&method, params, shop, Some(key))
+    run(&method, params, shop, Caller::Key(key), now, answer)
 }
 
 /// Runs a method: the one entry shared by HTTP and `cartbridge call`.
@@ -136,24 +394,72 @@ pub fn run(
     method: &str,
     params: Params,
     shop: ShopSettings,
-    key: Option<&KeyConfig>,
-) -> Result<Json, ApiError> {
-    let spec = methods::find(method).ok_or_else(|| {
-        ApiError::new(
-            404,
-            format!(
-                "unknown method '{method}'; known methods: {}",
-                methods::names().join(", ")
-            ),
+    caller: Caller<'_>,
+    now: u64,
+    answer: &mut Answer<'_>,
+) -> Result<(), ApiError> {
+    let spec = methods::find(method)?;
+    let args = params.validate(spec.params)?;
+    let mut context = Context::new(shop, caller, now);
+    (spec.run)(&mut context, &args, answer)
+}
+
+/// Runs a method for the local operator and writes the answer to `sink`.
+pub fn call_local(
+    method: &str,
+    pairs: Vec<(String, String)>,
+    bridge: &Bridge,
+    sql_policy: SqlPolicy,
+    sink: &mut dyn ResponseSink,
+) -> io::Result<()> {
+    let mut answer = Answer::new(sink);
+    let outcome = Params::from_pairs(pairs).and_then(|params| {
+        if let Some(problem) = &bridge.config_error {
+            return Err(ApiError::new(
+                500,
+                format!("the bridge's configuration cannot be used: {problem}"),
+            ));
+        }
+        let shop = bridge.shop(&bridge.store_root(), None)?;
+        let caller = Caller::Local { sql_policy };
+        run(
+            method,
+            params,
+            shop,
+            caller,
+            crate::access::utc::now(),
+            &mut answer,
         )
-    })?;
-    params.check_known(spec.params)?;
-    let mut context = Context {
-        shop,
-        key,
-        db: None,
-    };
-    (spec.run)(&mut context, &params)
+    });
+    answer.finish(outcome, method)
+}
+
+/// Writes refuse GET: a link or a prefetch must never change the shop.
+fn check_http_method(spec: &spec::Method, http_method: &str) -> Result<(), ApiError> {
+    match http_method {
+        "POST" => Ok(()),
+        "GET" | "HEAD" if !spec.writes => Ok(()),
+        "GET" | "HEAD" => Err(ApiError::new(
+            405,
+            format!(
+                "{} changes the shop: send it as POST with a JSON (or form) body",
+                spec.name
+            ),
+        )),
+        other => Err(ApiError::new(
+            405,
+            format!("{other} is not used by the native API: use GET or POST"),
+        )),
+    }
+}
+
+/// `openapi.json`: the only path that answers without a signature.
+fn is_openapi(request: &Request) -> bool {
+    request.path_info == b"/openapi.json"
+        || (request.path_info.is_empty() || request.path_info == b"/")
+            && form::query_pairs(&request.query)
+                .iter()
+                .any(|(n, v)| n == b"method" && v == b"openapi")
 }
 
 /// The method and the path as signed: from `PATH_INFO`
@@ -176,17 +482,6 @@ fn method_of(request: &Request) -> Result<(String, String), ApiError> {
             )
         })?;
     Ok((method, "/".to_string()))
-}
-
-/// The answer envelope of NATIVE.md.
-pub fn envelope(result: Result<Json, &ApiError>) -> Vec<u8> {
-    let value = match result {
-        Ok(result) => json!({"return_code": 0, "return_message": "", "result": result}),
-        Err(e) => json!({"return_code": e.status, "return_message": e.message, "result": null}),
-    };
-    let mut body = serde_json::to_vec(&value).expect("JSON values serialize");
-    body.push(b'\n');
-    body
 }
 
 /// Whether a request is for the native API rather than the legacy protocol.

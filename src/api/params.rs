@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use super::fields::Entity;
+use super::spec::{Param, ParamKind, MAX_COUNT, MAX_ID};
+use super::time::{naive_seconds, Moment};
 use super::ApiError;
-use crate::db::Value;
 use crate::form;
 use crate::http::Request;
 
@@ -106,51 +108,307 @@ impl Params {
         self.values.get(name).map(String::as_str)
     }
 
-    /// A date-time filter, as ISO 8601 or `YYYY-MM-DD HH:MM:SS`, turned
-    /// into the database's `YYYY-MM-DD HH:MM:SS`.
-    pub fn datetime(&self, name: &str) -> Result<Value, ApiError> {
-        let Some(raw) = self.get(name) else {
-            return Ok(Value::Null);
+    /// Checks every parameter against the method's definitions and returns
+    /// the typed values: nothing after this step sees raw text.
+    pub fn validate(&self, spec: &[Param]) -> Result<Args, ApiError> {
+        let names: Vec<&str> = spec.iter().map(|p| p.name).collect();
+        self.check_known(&names)?;
+        let mut args = Args::default();
+        for param in spec {
+            match self.get(param.name) {
+                Some(raw) => {
+                    let value = parse(param, raw)?;
+                    args.values.push((param.name, value));
+                }
+                None if param.required => {
+                    return Err(ApiError::bad_parameter(format!(
+                        "{} is required: {}",
+                        param.name,
+                        param.doc.trim_end_matches('.')
+                    )))
+                }
+                None => {}
+            }
+        }
+        for (from, to) in [
+            ("created_from", "created_to"),
+            ("modified_from", "modified_to"),
+        ] {
+            if let (Some(a), Some(b)) = (args.moment(from), args.moment(to)) {
+                if a.offset == b.offset && a.naive > b.naive {
+                    return Err(ApiError::bad_parameter(format!(
+                        "{from} is after {to}: nothing can match"
+                    )));
+                }
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// A validated parameter value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Int(i64),
+    Ids(Vec<i64>),
+    Text(String),
+    Time(Moment),
+    Bool(bool),
+    /// A money amount, as validated decimal text.
+    Money(String),
+    Fields(Vec<String>),
+    Cursor(String),
+    Json(Json),
+}
+
+/// A call's parameters after validation, in the method's order.
+#[derive(Debug, Default, Clone)]
+pub struct Args {
+    values: Vec<(&'static str, Arg)>,
+}
+
+impl Args {
+    pub fn get(&self, name: &str) -> Option<&Arg> {
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Arg)> {
+        self.values.iter().map(|(n, v)| (*n, v))
+    }
+
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.get(name)? {
+            Arg::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.get(name)? {
+            Arg::Text(t) | Arg::Money(t) | Arg::Cursor(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn ids(&self, name: &str) -> Option<&[i64]> {
+        match self.get(name)? {
+            Arg::Ids(ids) => Some(ids),
+            _ => None,
+        }
+    }
+
+    pub fn moment(&self, name: &str) -> Option<Moment> {
+        match self.get(name)? {
+            Arg::Time(m) => Some(*m),
+            _ => None,
+        }
+    }
+
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.get(name)? {
+            Arg::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn fields(&self, name: &str) -> Option<&[String]> {
+        match self.get(name)? {
+            Arg::Fields(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn json(&self, name: &str) -> Option<&Json> {
+        match self.get(name)? {
+            Arg::Json(j) => Some(j),
+            _ => None,
+        }
+    }
+
+    /// Sets a value the method derived itself (e.g. `ids` from `id`).
+    pub fn set(&mut self, name: &'static str, value: Arg) {
+        self.values.retain(|(n, _)| *n != name);
+        self.values.push((name, value));
+    }
+
+    /// A canonical text of every value except `skip`: what a page cursor
+    /// is bound to, so it cannot be replayed with other filters.
+    pub fn canonical(&self, skip: &[&str]) -> String {
+        let mut parts: Vec<String> = self
+            .values
+            .iter()
+            .filter(|(n, _)| !skip.contains(n))
+            .map(|(n, v)| format!("{n}={v:?}"))
+            .collect();
+        parts.sort();
+        parts.join("&")
+    }
+}
+
+/// Parses one raw value by its kind.
+fn parse(param: &Param, raw: &str) -> Result<Arg, ApiError> {
+    let name = param.name;
+    let bad = |rule: String| {
+        ApiError::bad_parameter(format!("{name} must be {rule}; got '{}'", shorten(raw)))
+    };
+    match param.kind {
+        ParamKind::Id => parse_id(raw)
+            .map(Arg::Int)
+            .ok_or_else(|| bad(format!("an id: a whole number from 1 to {MAX_ID}"))),
+        ParamKind::Ids => parse_ids(raw).map(Arg::Ids).ok_or_else(|| {
+            bad(format!(
+                "1 to {MAX_COUNT} ids separated by commas or as a JSON array (e.g. 40,41)"
+            ))
+        }),
+        ParamKind::Integer { min, max } => match raw.trim().parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Arg::Int(n)),
+            _ => Err(bad(format!("an integer from {min} to {max}"))),
+        },
+        ParamKind::DateTime => parse_datetime(raw).map(Arg::Time).ok_or_else(|| {
+            bad("a date: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or ISO 8601 (2026-01-31T23:59:59Z, 2026-01-31T23:59:59+02:00)".into())
+        }),
+        ParamKind::Status => match raw.trim() {
+            "enabled" | "1" => Ok(Arg::Int(1)),
+            "disabled" | "0" => Ok(Arg::Int(0)),
+            _ => Err(bad("'enabled' or 'disabled'".into())),
+        },
+        ParamKind::Text { max } => check_length(name, raw, max).map(|()| Arg::Text(raw.to_string())),
+        ParamKind::Search { max } => {
+            if raw.trim().is_empty() {
+                return Err(ApiError::bad_parameter(format!("{name} must not be empty")));
+            }
+            check_length(name, raw, max).map(|()| Arg::Text(raw.trim().to_string()))
+        }
+        ParamKind::Money => {
+            let ok = raw
+                .split_once('.')
+                .map_or(digits(raw, 1, 11), |(i, f)| digits(i, 1, 11) && digits(f, 1, 4));
+            if ok {
+                Ok(Arg::Money(raw.to_string()))
+            } else {
+                Err(bad("an amount like 99.5 or 99.5000: digits, at most 4 decimals, not negative".into()))
+            }
+        }
+        ParamKind::Bool => match raw.trim() {
+            "true" | "1" => Ok(Arg::Bool(true)),
+            "false" | "0" => Ok(Arg::Bool(false)),
+            _ => Err(bad("true or false".into())),
+        },
+        ParamKind::Cursor => {
+            let ok = !raw.is_empty()
+                && raw.len() <= 512
+                && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            if ok {
+                Ok(Arg::Cursor(raw.to_string()))
+            } else {
+                Err(bad("the next_page_cursor of the previous page, unchanged".into()))
+            }
+        }
+        ParamKind::Fields(entity) => parse_fields(name, raw, entity).map(Arg::Fields),
+        ParamKind::SqlParams => match serde_json::from_str::<Json>(raw) {
+            Ok(json @ (Json::Array(_) | Json::Object(_))) if scalars_only(&json) => Ok(Arg::Json(json)),
+            _ => Err(bad("a JSON array (for ? placeholders) or object (for :name placeholders) of strings, numbers, booleans or nulls".into())),
+        },
+    }
+}
+
+fn shorten(raw: &str) -> String {
+    match raw.char_indices().nth(60) {
+        Some((at, _)) => format!("{}...", &raw[..at]),
+        None => raw.to_string(),
+    }
+}
+
+fn digits(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn check_length(name: &str, raw: &str, max: usize) -> Result<(), ApiError> {
+    let length = raw.chars().count();
+    if length > max {
+        return Err(ApiError::bad_parameter(format!(
+            "{name} must be at most {max} characters; got {length}"
+        )));
+    }
+    Ok(())
+}
+
+fn parse_id(raw: &str) -> Option<i64> {
+    let raw = raw.trim().trim_matches('"');
+    if !digits(raw, 1, 10) {
+        return None;
+    }
+    raw.parse().ok().filter(|n| (1..=MAX_ID).contains(n))
+}
+
+fn parse_ids(raw: &str) -> Option<Vec<i64>> {
+    let items: Vec<String> = if raw.trim_start().starts_with('[') {
+        let Ok(Json::Array(items)) = serde_json::from_str::<Json>(raw) else {
+            return None;
         };
-        parse_datetime(raw)
-            .map(Value::text)
-            .ok_or_else(|| {
-                ApiError::bad_parameter(format!(
-                    "{name} must be a date: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or ISO 8601 (2026-01-31T23:59:59Z); got '{raw}'"
-                ))
+        items
+            .iter()
+            .map(|v| match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
             })
+            .collect()
+    } else {
+        raw.split(',').map(str::to_string).collect()
+    };
+    if items.is_empty() || items.len() > MAX_COUNT as usize {
+        return None;
     }
+    let mut ids = items
+        .iter()
+        .map(|s| parse_id(s))
+        .collect::<Option<Vec<i64>>>()?;
+    ids.sort_unstable();
+    ids.dedup();
+    Some(ids)
+}
 
-    /// `status` as the platforms store it: 1 enabled, 0 disabled.
-    pub fn status(&self, name: &str) -> Result<Value, ApiError> {
-        match self.get(name) {
-            None => Ok(Value::Null),
-            Some("enabled") | Some("1") => Ok(Value::Int(1)),
-            Some("disabled") | Some("0") => Ok(Value::Int(0)),
-            Some(other) => Err(ApiError::bad_parameter(format!(
-                "{name} must be 'enabled' or 'disabled'; got '{other}'"
-            ))),
-        }
+fn parse_fields(name: &str, raw: &str, entity: &Entity) -> Result<Vec<String>, ApiError> {
+    let names: Vec<String> = if raw.trim_start().starts_with('[') {
+        serde_json::from_str::<Vec<String>>(raw).map_err(|_| {
+            ApiError::bad_parameter(format!(
+                "{name} must be field names, comma-separated or as a JSON array of strings"
+            ))
+        })?
+    } else {
+        raw.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let known: Vec<&str> = entity.fields.iter().map(|f| f.name).collect();
+    let unknown: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !known.contains(n))
+        .collect();
+    if !unknown.is_empty() || names.is_empty() {
+        return Err(ApiError::bad_parameter(format!(
+            "{name} names unknown field{} '{}'; the fields of {} are: {}",
+            if unknown.len() > 1 { "s" } else { "" },
+            unknown.join(", "),
+            entity.name,
+            known.join(", ")
+        )));
     }
+    Ok(names)
+}
 
-    /// An integer within `range`, or `default` when absent.
-    pub fn integer(
-        &self,
-        name: &str,
-        default: i64,
-        range: std::ops::RangeInclusive<i64>,
-    ) -> Result<i64, ApiError> {
-        let Some(raw) = self.get(name) else {
-            return Ok(default);
-        };
-        match raw.trim().parse::<i64>() {
-            Ok(n) if range.contains(&n) => Ok(n),
-            _ => Err(ApiError::bad_parameter(format!(
-                "{name} must be an integer from {} to {}; got '{raw}'",
-                range.start(),
-                range.end()
-            ))),
-        }
+fn scalars_only(json: &Json) -> bool {
+    let scalar = |v: &Json| !matches!(v, Json::Array(_) | Json::Object(_));
+    match json {
+        Json::Array(items) => items.iter().all(scalar),
+        Json::Object(map) => map.values().all(scalar),
+        _ => false,
     }
 }
 
@@ -158,10 +416,10 @@ fn text(bytes: Vec<u8>, what: &str) -> Result<String, ApiError> {
     String::from_utf8(bytes).map_err(|_| ApiError::bad_parameter(format!("a {what} is not UTF-8")))
 }
 
-/// Accepts `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` and ISO 8601 with `T`,
-/// optional fraction and `Z`; offsets other than UTC are refused rather
-/// than silently shifted.
-pub fn parse_datetime(raw: &str) -> Option<String> {
+/// Accepts `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` and ISO 8601 with `T`, an
+/// optional fraction and an optional `Z` or `±HH:MM` offset. Without an
+/// offset the time is the shop's own.
+pub fn parse_datetime(raw: &str) -> Option<Moment> {
     let raw = raw.trim();
     let (date, time) = match raw.split_once(['T', ' ']) {
         Some((d, t)) => (d, Some(t)),
@@ -172,29 +430,50 @@ pub fn parse_datetime(raw: &str) -> Option<String> {
         return None;
     }
     let (y, mo, day) = (num(d[0])?, num(d[1])?, num(d[2])?);
-    if !(1..=12).contains(&mo) || !(1..=days_in_month(y, mo)).contains(&day) {
+    if !(1..=12).contains(&mo) || !(1..=days_in_month(y, mo)).contains(&day) || y == 0 {
         return None;
     }
-    let (h, mi, s) = match time {
-        None => (0, 0, 0),
+    let (h, mi, s, offset) = match time {
+        None => (0, 0, 0, None),
         Some(t) => {
-            let t = t
-                .strip_suffix('Z')
-                .or_else(|| t.strip_suffix("+00:00"))
-                .unwrap_or(t);
+            let (t, offset) = split_offset(t)?;
             let t = t.split('.').next()?;
             let p: Vec<&str> = t.split(':').collect();
             if p.len() < 2 || p.len() > 3 || p.iter().any(|x| x.len() != 2) {
                 return None;
             }
             let s = if p.len() == 3 { num(p[2])? } else { 0 };
-            (num(p[0])?, num(p[1])?, s)
+            (num(p[0])?, num(p[1])?, s, offset)
         }
     };
     if h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    Some(format!("{y:04}-{mo:02}-{day:02} {h:02}:{mi:02}:{s:02}"))
+    Some(Moment {
+        naive: naive_seconds(y, mo, day, h, mi, s),
+        offset,
+    })
+}
+
+/// Splits `10:00:00+02:00` into the time and the offset in seconds.
+fn split_offset(t: &str) -> Option<(&str, Option<i32>)> {
+    if let Some(t) = t.strip_suffix('Z') {
+        return Some((t, Some(0)));
+    }
+    let Some(at) = t.rfind(['+', '-']) else {
+        return Some((t, None));
+    };
+    let (time, zone) = t.split_at(at);
+    let sign = if zone.starts_with('-') { -1 } else { 1 };
+    let (hh, mm) = zone[1..].split_once(':').unwrap_or((&zone[1..], "00"));
+    if hh.len() != 2 || mm.len() != 2 {
+        return None;
+    }
+    let (hh, mm) = (num(hh)?, num(mm)?);
+    if hh > 14 || mm > 59 {
+        return None;
+    }
+    Some((time, Some(sign * (hh * 3600 + mm * 60) as i32)))
 }
 
 fn num(s: &str) -> Option<u32> {
@@ -217,27 +496,39 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 mod tests {
     use super::*;
 
+    fn db_text(raw: &str) -> Option<String> {
+        parse_datetime(raw).map(|m| super::super::time::Zone::utc().to_local_text(m))
+    }
+
     #[test]
     fn dates_are_accepted_in_both_forms() {
         assert_eq!(
-            parse_datetime("2024-02-29").as_deref(),
+            db_text("2024-02-29").as_deref(),
             Some("2024-02-29 00:00:00")
         );
         assert_eq!(
-            parse_datetime("2024-02-29 23:59:59").as_deref(),
+            db_text("2024-02-29 23:59:59").as_deref(),
             Some("2024-02-29 23:59:59")
         );
         assert_eq!(
-            parse_datetime("2024-02-29T23:59:59.123Z").as_deref(),
+            db_text("2024-02-29T23:59:59.123Z").as_deref(),
             Some("2024-02-29 23:59:59")
         );
+        // An offset is honoured: 01:30+02:00 is 23:30 UTC the day before.
+        assert_eq!(
+            db_text("2024-03-01T01:30:00+02:00").as_deref(),
+            Some("2024-02-29 23:30:00")
+        );
+        assert_eq!(parse_datetime("2024-03-01T01:30:00").unwrap().offset, None);
         for bad in [
             "2023-02-29",
             "2024-13-01",
             "24-01-01",
             "2024-01-01T25:00:00",
-            "2024-01-01T10:00:00+02:00",
+            "2024-01-01T10:00:00+2",
+            "2024-01-01T10:00:00+15:00",
             "yesterday",
+            "0000-00-00",
         ] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }
@@ -252,5 +543,79 @@ mod tests {
             error.message,
             "unknown parameter stauts; this method takes: status, created_from"
         );
+    }
+
+    fn one(kind: ParamKind, raw: &str) -> Result<Arg, String> {
+        parse(&Param::optional("x", kind, ""), raw).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn each_kind_accepts_its_values_and_says_what_it_wants() {
+        assert_eq!(one(ParamKind::Id, "40"), Ok(Arg::Int(40)));
+        assert_eq!(one(ParamKind::Id, "\"40\""), Ok(Arg::Int(40)));
+        for bad in ["0", "-1", "4.0", "abc", "2147483648", ""] {
+            assert!(
+                one(ParamKind::Id, bad).unwrap_err().contains("an id"),
+                "{bad}"
+            );
+        }
+        assert_eq!(one(ParamKind::Ids, "41,40,41"), Ok(Arg::Ids(vec![40, 41])));
+        assert_eq!(
+            one(ParamKind::Ids, "[40,\"41\"]"),
+            Ok(Arg::Ids(vec![40, 41]))
+        );
+        let many = (1..=251)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(one(ParamKind::Ids, &many).is_err());
+        assert!(one(ParamKind::Ids, "40,,41").is_err());
+        assert_eq!(one(ParamKind::Money, "99.5"), Ok(Arg::Money("99.5".into())));
+        for bad in ["-1", "1.23456", "1e3", ".5", "12345678901234"] {
+            assert!(
+                one(ParamKind::Money, bad).unwrap_err().contains("amount"),
+                "{bad}"
+            );
+        }
+        assert_eq!(one(ParamKind::Bool, "true"), Ok(Arg::Bool(true)));
+        assert!(one(ParamKind::Bool, "yes").is_err());
+        assert!(one(ParamKind::Search { max: 5 }, " ")
+            .unwrap_err()
+            .contains("empty"));
+        assert!(one(ParamKind::Text { max: 3 }, "abcd")
+            .unwrap_err()
+            .contains("at most 3"));
+        assert!(one(ParamKind::Cursor, "a b").is_err());
+        assert!(one(ParamKind::SqlParams, "[1, \"a\", null]").is_ok());
+        assert!(one(ParamKind::SqlParams, "[[1]]").is_err());
+        assert!(one(ParamKind::SqlParams, "1").is_err());
+        assert!(one(ParamKind::Integer { min: 1, max: 250 }, "251")
+            .unwrap_err()
+            .contains("from 1 to 250"));
+    }
+
+    #[test]
+    fn validation_checks_required_and_ranges() {
+        let spec = [
+            Param::required("id", ParamKind::Id, "The product's id."),
+            Param::optional("created_from", ParamKind::DateTime, ""),
+            Param::optional("created_to", ParamKind::DateTime, ""),
+        ];
+        let params = Params::from_pairs([]).unwrap();
+        assert_eq!(
+            params.validate(&spec).unwrap_err().message,
+            "id is required: The product's id"
+        );
+        let params = Params::from_pairs([
+            ("id".to_string(), "1".to_string()),
+            ("created_from".to_string(), "2024-02-02".to_string()),
+            ("created_to".to_string(), "2024-02-01".to_string()),
+        ])
+        .unwrap();
+        assert!(params
+            .validate(&spec)
+            .unwrap_err()
+            .message
+            .contains("after created_to"));
     }
 }

@@ -1,6 +1,11 @@
 //! `cartbridge call`: run a native method against the store on this
 //! machine, without a signature, and print the same envelope the HTTP API
 //! would send.
+//!
+//! The local operator can read the shop's config (and so its database
+//! password): a signature would prove nothing. `sql.query` still runs under
+//! the `read` policy unless `--sql-policy full` says otherwise, so that a
+//! slip at the prompt cannot change the shop.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -9,16 +14,28 @@ use std::path::PathBuf;
 use lexopt::prelude::*;
 
 use super::{bridge_for, usage_error, Failure};
-use crate::api::{self, Params};
+use crate::api;
+use crate::http::BufferedResponse;
+use crate::store::SqlPolicy;
 
 pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut method = None;
     let mut store = None;
     let mut pairs = Vec::new();
+    let mut sql_policy = SqlPolicy::Read;
     while let Some(arg) = parser.next().map_err(usage_error)? {
         match arg {
             Long("store") => store = Some(PathBuf::from(parser.value().map_err(usage_error)?)),
+            Long("sql-policy") => {
+                let value = parser.value().map_err(usage_error)?;
+                sql_policy = match value.to_str() {
+                    Some("none") => SqlPolicy::None,
+                    Some("read") => SqlPolicy::Read,
+                    Some("full") => SqlPolicy::Full,
+                    _ => return Err((2, "--sql-policy takes none, read or full".to_string())),
+                };
+            }
             Value(value) => {
                 let value = value
                     .into_string()
@@ -40,15 +57,20 @@ pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
         "call needs a method, e.g. `cartbridge call product.count`".to_string(),
     ))?;
     let bridge = bridge_for(store);
-    let answer = Params::from_pairs(pairs).and_then(|params| {
-        let shop = bridge.shop(&bridge.store_root(), None)?;
-        api::run(&method, params, shop, None)
-    });
-    let failed = answer.is_err();
-    let body = api::envelope(answer.as_ref().cloned());
-    let pretty: serde_json::Value = serde_json::from_slice(&body).expect("envelope is JSON");
+    let mut answer = BufferedResponse::default();
+    let _ = api::call_local(&method, pairs, &bridge, sql_policy, &mut answer);
     let mut out = io::stdout().lock();
-    let _ = serde_json::to_writer_pretty(&mut out, &pretty);
-    let _ = writeln!(out);
-    Ok(i32::from(failed))
+    match serde_json::from_slice::<serde_json::Value>(&answer.body) {
+        Ok(pretty) => {
+            let _ = serde_json::to_writer_pretty(&mut out, &pretty);
+            let _ = writeln!(out);
+        }
+        // An answer cut short (the reason is on stderr): show what came.
+        Err(_) => {
+            let _ = out.write_all(&answer.body);
+            let _ = writeln!(out);
+            return Ok(1);
+        }
+    }
+    Ok(i32::from(answer.status != 200))
 }

@@ -22,7 +22,7 @@ const USAGE: &str = "\
 cartbridge — the connection bridge between an integration gateway and a shop's database
 
 USAGE:
-    cartbridge call <method> [--store DIR] [name=value ...]
+    cartbridge call <method> [--store DIR] [--sql-policy none|read|full] [name=value ...]
     cartbridge demo [--dir DIR] [--listen ADDR]
     cartbridge serve [--store DIR] [--listen ADDR]
     cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
@@ -35,6 +35,7 @@ USAGE:
 COMMANDS:
     call      Run a native method against the store on this machine and print
               the JSON answer (no signature needed: you can read the store).
+              sql.query runs read-only unless --sql-policy full.
     demo      Create a demo OpenCart store on SQLite and serve it on
               http://127.0.0.1:8080 (default), printing keys and example calls.
     serve     Serve a store over plain HTTP on 127.0.0.1:8080 (for testing).

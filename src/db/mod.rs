@@ -149,6 +149,18 @@ pub trait Database {
         on_row: &mut RowCallback<'_>,
     ) -> Result<Outcome, DbError>;
 
+    /// Runs exactly one statement: MySQL prepares it (a prepared statement
+    /// cannot hold a second one); SQLite's `prepare` refuses a second one
+    /// anyway.
+    fn run_one(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut RowCallback<'_>,
+    ) -> Result<Outcome, DbError> {
+        self.run(sql, params, on_row)
+    }
+
     /// Which SQL flavour this is.
     fn dialect(&self) -> Dialect;
 
@@ -161,6 +173,19 @@ pub trait Database {
         self.run(sql, params, &mut |_, _| Ok(()))
     }
 
+    /// Starts a transaction. A `read_only` one is enforced by the
+    /// database itself (MySQL `START TRANSACTION READ ONLY`, SQLite
+    /// `PRAGMA query_only`), not by inspecting the SQL.
+    fn begin(&mut self, read_only: bool) -> Result<(), DbError>;
+
+    /// Commits the transaction `begin` started.
+    fn commit(&mut self) -> Result<(), DbError>;
+
+    /// Rolls the transaction back and says whether everything was undone:
+    /// MySQL cannot undo changes to non-transactional tables (MyISAM,
+    /// which OpenCart 3 creates), and reports it with warning 1196.
+    fn rollback(&mut self) -> Result<Rollback, DbError>;
+
     /// Runs a query and returns its first row, if any.
     fn first_row(&mut self, sql: &str, params: &[Value]) -> Result<Option<Vec<Value>>, DbError> {
         let mut first = None;
@@ -172,6 +197,16 @@ pub trait Database {
         })?;
         Ok(first)
     }
+}
+
+/// What a rollback achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rollback {
+    /// Every change of the transaction is gone.
+    Complete,
+    /// Some tables kept their changes (they are not transactional): the
+    /// caller must undo them itself.
+    Partial,
 }
 
 /// Where the shop's data lives.
@@ -208,10 +243,24 @@ pub fn open_state_sqlite(path: &std::path::Path) -> Result<Box<dyn Database>, Db
     Ok(Box::new(self::sqlite::SqliteDb::open_state(path)?))
 }
 
+/// A value for a named parameter: one value, or a list that expands to
+/// `?, ?, ...` (for `IN (:ids)`; an empty list binds one NULL, which
+/// matches nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    One(Value),
+    List(Vec<Value>),
+}
+
 /// Replaces `:name` parameters with `?` and returns the values in order,
 /// skipping quoted strings and comments so a `:` inside them is left alone.
 /// Names that `lookup` does not know are bound to NULL.
 pub fn bind_named(sql: &str, lookup: &dyn Fn(&str) -> Value) -> (String, Vec<Value>) {
+    bind_named_lists(sql, &|name| Bound::One(lookup(name)))
+}
+
+/// [`bind_named`] where a parameter may also be a list.
+pub fn bind_named_lists(sql: &str, lookup: &dyn Fn(&str) -> Bound) -> (String, Vec<Value>) {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
     let mut values = Vec::new();
@@ -221,6 +270,16 @@ pub fn bind_named(sql: &str, lookup: &dyn Fn(&str) -> Value) -> (String, Vec<Val
         match c {
             b'\'' | b'"' | b'`' => {
                 let end = skip_quoted(bytes, i);
+                out.push_str(&sql[i..end]);
+                i = end;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                let end = sql[i..].find('\n').map_or(sql.len(), |n| i + n);
+                out.push_str(&sql[i..end]);
+                i = end;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end = sql[i + 2..].find("*/").map_or(sql.len(), |n| i + n + 4);
                 out.push_str(&sql[i..end]);
                 i = end;
             }
@@ -239,8 +298,20 @@ pub fn bind_named(sql: &str, lookup: &dyn Fn(&str) -> Value) -> (String, Vec<Val
                 {
                     end += 1;
                 }
-                values.push(lookup(&sql[start..end]));
-                out.push('?');
+                match lookup(&sql[start..end]) {
+                    Bound::One(value) => {
+                        values.push(value);
+                        out.push('?');
+                    }
+                    Bound::List(list) if list.is_empty() => {
+                        values.push(Value::Null);
+                        out.push('?');
+                    }
+                    Bound::List(list) => {
+                        out.push_str(&vec!["?"; list.len()].join(", "));
+                        values.extend(list);
+                    }
+                }
                 i = end;
             }
             _ => {
@@ -276,7 +347,7 @@ mod tests {
     #[test]
     fn named_parameters_become_positional() {
         let (sql, values) = bind_named(
-            "SELECT ':x' AS a FROM t WHERE (:status IS NULL OR s = :status) AND id > :id",
+            "SELECT ':x' AS a -- :no\nFROM t /* :no */ WHERE (:status IS NULL OR s = :status) AND id > :id",
             &|name| match name {
                 "status" => Value::Int(1),
                 "id" => Value::text("7"),
@@ -285,8 +356,26 @@ mod tests {
         );
         assert_eq!(
             sql,
-            "SELECT ':x' AS a FROM t WHERE (? IS NULL OR s = ?) AND id > ?"
+            "SELECT ':x' AS a -- :no\nFROM t /* :no */ WHERE (? IS NULL OR s = ?) AND id > ?"
         );
         assert_eq!(values, vec![Value::Int(1), Value::Int(1), Value::text("7")]);
+    }
+
+    #[test]
+    fn list_parameters_expand() {
+        let lookup = |list: Vec<Value>| {
+            move |name: &str| match name {
+                "ids" => Bound::List(list.clone()),
+                _ => Bound::One(Value::Int(9)),
+            }
+        };
+        let (sql, values) = bind_named_lists(
+            "id IN (:ids) AND x = :x",
+            &lookup(vec![Value::Int(1), Value::Int(2)]),
+        );
+        assert_eq!(sql, "id IN (?, ?) AND x = ?");
+        assert_eq!(values, vec![Value::Int(1), Value::Int(2), Value::Int(9)]);
+        let (sql, values) = bind_named_lists("id IN (:ids)", &lookup(Vec::new()));
+        assert_eq!((sql.as_str(), values), ("id IN (?)", vec![Value::Null]));
     }
 }

@@ -13,7 +13,9 @@ use std::time::Duration;
 use mysql::consts::{ColumnFlags, ColumnType};
 use mysql::prelude::Queryable;
 
-use super::{Column, ColumnKind, Database, DbError, Dialect, Outcome, RowCallback, Value};
+use super::{
+    Column, ColumnKind, Database, DbError, Dialect, Outcome, Rollback, RowCallback, Value,
+};
 
 /// Where PHP's mysqlnd looks for the server when the host is `localhost`
 /// and no socket is configured (Debian's compiled-in default first).
@@ -177,8 +179,43 @@ impl Database for MysqlDb {
         }
     }
 
+    fn run_one(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut RowCallback<'_>,
+    ) -> Result<Outcome, DbError> {
+        let params: Vec<mysql::Value> = params.iter().map(to_mysql).collect();
+        let mut result = self.conn.exec_iter(sql, params).map_err(query_error)?;
+        stream(&mut result, on_row)
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
+    }
+
+    fn begin(&mut self, read_only: bool) -> Result<(), DbError> {
+        let sql = if read_only {
+            "START TRANSACTION READ ONLY"
+        } else {
+            "START TRANSACTION"
+        };
+        self.conn.query_drop(sql).map_err(query_error)
+    }
+
+    fn commit(&mut self) -> Result<(), DbError> {
+        self.conn.query_drop("COMMIT").map_err(query_error)
+    }
+
+    fn rollback(&mut self) -> Result<Rollback, DbError> {
+        self.conn.query_drop("ROLLBACK").map_err(query_error)?;
+        // The only warning ROLLBACK raises is 1196, "Some non-transactional
+        // changed tables couldn't be rolled back".
+        Ok(if self.conn.warnings() > 0 {
+            Rollback::Partial
+        } else {
+            Rollback::Complete
+        })
     }
 
     fn set_charset(&mut self, charset: &str) -> Result<(), DbError> {

@@ -5,10 +5,14 @@ use std::path::Path;
 
 use rusqlite::types::ValueRef;
 
-use super::{Column, ColumnKind, Database, DbError, Dialect, Outcome, RowCallback, Value};
+use super::{
+    Column, ColumnKind, Database, DbError, Dialect, Outcome, Rollback, RowCallback, Value,
+};
 
 pub struct SqliteDb {
     conn: rusqlite::Connection,
+    /// Whether the open transaction set `PRAGMA query_only`.
+    read_only: bool,
 }
 
 impl SqliteDb {
@@ -23,7 +27,21 @@ impl SqliteDb {
             .map_err(|e| DbError::Connect(format!("{}: {e}", path.display())))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sqlite_error)?;
-        Ok(SqliteDb { conn })
+        Ok(SqliteDb {
+            conn,
+            read_only: false,
+        })
+    }
+}
+
+impl SqliteDb {
+    fn end_read_only(&mut self) -> Result<(), DbError> {
+        if std::mem::take(&mut self.read_only) {
+            self.conn
+                .execute_batch("PRAGMA query_only = OFF")
+                .map_err(sqlite_error)?;
+        }
+        Ok(())
     }
 }
 
@@ -57,7 +75,10 @@ impl SqliteDb {
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL")
             .map_err(sqlite_error)?;
-        Ok(SqliteDb { conn })
+        Ok(SqliteDb {
+            conn,
+            read_only: false,
+        })
     }
 }
 
@@ -92,15 +113,33 @@ fn kind_of(declared: Option<&str>) -> ColumnKind {
     }
 }
 
-fn from_sqlite(value: ValueRef<'_>, kind: ColumnKind) -> Value {
+/// The scale of a declared `DECIMAL(p,s)`, as MySQL would print it.
+fn decimal_scale(declared: Option<&str>) -> Option<usize> {
+    let declared = declared?;
+    let (_, args) = declared.split_once('(')?;
+    let (_, scale) = args.split_once(',')?;
+    scale.trim_end_matches(')').trim().parse().ok()
+}
+
+fn from_sqlite(value: ValueRef<'_>, column: &Column) -> Value {
+    let decimal = column.kind == ColumnKind::Decimal;
     match value {
         ValueRef::Null => Value::Null,
+        // DECIMAL columns keep their text form on MySQL (`101.0000`);
+        // SQLite stores them as INTEGER or REAL, so print them back with
+        // the declared scale, or as the shortest text when there is none.
+        ValueRef::Integer(i) if decimal => Value::Text(decimal_text(i as f64, column).into_bytes()),
         ValueRef::Integer(i) => Value::Int(i),
-        // DECIMAL columns keep their text form on MySQL; SQLite stores
-        // them as REAL, so print them back as the shortest decimal text.
-        ValueRef::Real(f) if kind == ColumnKind::Decimal => Value::Text(f.to_string().into_bytes()),
+        ValueRef::Real(f) if decimal => Value::Text(decimal_text(f, column).into_bytes()),
         ValueRef::Real(f) => Value::Float(f),
         ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(t.to_vec()),
+    }
+}
+
+fn decimal_text(value: f64, column: &Column) -> String {
+    match column.decimals {
+        0 if column.length == 0 => value.to_string(),
+        scale => format!("{value:.*}", usize::from(scale)),
     }
 }
 
@@ -114,15 +153,19 @@ impl Database for SqliteDb {
         let mut stmt = self.conn.prepare(sql).map_err(sqlite_error)?;
         let columns: Vec<Column> = stmt
             .columns()
-            .map(|c| Column {
-                name: c.name().to_string(),
-                table: String::new(),
-                kind: kind_of(c.decl_type()),
-                native_type: "TEXT",
-                length: 0,
-                decimals: 0,
-                not_null: false,
-                primary_key: false,
+            .map(|c| {
+                let scale = decimal_scale(c.decl_type());
+                Column {
+                    name: c.name().to_string(),
+                    table: String::new(),
+                    kind: kind_of(c.decl_type()),
+                    native_type: "TEXT",
+                    // A declared scale is kept even when it is 0.
+                    length: u64::from(scale.is_some()),
+                    decimals: scale.map_or(0, |s| s.min(30) as u8),
+                    not_null: false,
+                    primary_key: false,
+                }
             })
             .collect();
         for (index, value) in params.iter().enumerate() {
@@ -146,7 +189,7 @@ impl Database for SqliteDb {
             values.clear();
             for (index, column) in columns.iter().enumerate() {
                 let value = row.get_ref(index).map_err(sqlite_error)?;
-                values.push(from_sqlite(value, column.kind));
+                values.push(from_sqlite(value, column));
             }
             on_row(&columns, &values).map_err(DbError::Aborted)?;
             outcome.rows += 1;
@@ -165,6 +208,38 @@ impl Database for SqliteDb {
 
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    fn begin(&mut self, read_only: bool) -> Result<(), DbError> {
+        if read_only {
+            self.conn
+                .execute_batch("PRAGMA query_only = ON; BEGIN")
+                .map_err(sqlite_error)?;
+            self.read_only = true;
+            return Ok(());
+        }
+        // IMMEDIATE takes the write lock now, so two writers wait for each
+        // other (busy_timeout) instead of one failing at its first write.
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(sqlite_error)
+    }
+
+    fn commit(&mut self) -> Result<(), DbError> {
+        let result = self.conn.execute_batch("COMMIT").map_err(sqlite_error);
+        self.end_read_only()?;
+        result
+    }
+
+    fn rollback(&mut self) -> Result<Rollback, DbError> {
+        // A failed statement may already have ended the transaction.
+        let result = if self.conn.is_autocommit() {
+            Ok(())
+        } else {
+            self.conn.execute_batch("ROLLBACK").map_err(sqlite_error)
+        };
+        self.end_read_only()?;
+        result.map(|()| Rollback::Complete)
     }
 
     fn set_charset(&mut self, _charset: &str) -> Result<(), DbError> {
@@ -202,11 +277,56 @@ mod tests {
         assert_eq!(outcome.rows, 2);
         assert_eq!(
             seen[0],
-            vec![Value::Int(1), Value::text("19.99"), Value::text("a")]
+            vec![Value::Int(1), Value::text("19.9900"), Value::text("a")]
         );
         assert_eq!(seen[1][2], Value::Null);
         let outcome = db.execute("UPDATE t SET name = 'b'", &[]).unwrap();
         assert_eq!(outcome.affected_rows, 2);
         assert!(outcome.columns.is_none());
+    }
+
+    #[test]
+    fn decimals_keep_their_declared_scale() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE t (a DECIMAL(15,4), b NUMERIC, c decimal(15,8));
+                 INSERT INTO t VALUES ('101.0000', 2.5, 1);",
+            )
+            .unwrap();
+        let mut db = SqliteDb::open(&path).unwrap();
+        let row = db.first_row("SELECT a, b, c FROM t", &[]).unwrap().unwrap();
+        assert_eq!(
+            row,
+            vec![
+                Value::text("101.0000"),
+                Value::text("2.5"),
+                Value::text("1.00000000")
+            ]
+        );
+    }
+
+    #[test]
+    fn transactions_roll_back_and_read_only_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let mut db = SqliteDb::open(&path).unwrap();
+        db.begin(false).unwrap();
+        db.execute("UPDATE t SET v = 2", &[]).unwrap();
+        assert_eq!(db.rollback().unwrap(), Rollback::Complete);
+        let value = |db: &mut SqliteDb| db.first_row("SELECT v FROM t", &[]).unwrap().unwrap();
+        assert_eq!(value(&mut db), vec![Value::Int(1)]);
+        db.begin(true).unwrap();
+        assert!(db.execute("UPDATE t SET v = 3", &[]).is_err());
+        db.rollback().unwrap();
+        // query_only ends with the transaction.
+        db.execute("UPDATE t SET v = 4", &[]).unwrap();
+        assert_eq!(value(&mut db), vec![Value::Int(4)]);
     }
 }

@@ -34,6 +34,14 @@ pub struct Platform {
     pub version: VersionSpec,
     #[serde(default)]
     pub images: Images,
+    /// Whether the platform stores text HTML-escaped (OpenCart runs every
+    /// request value through `htmlspecialchars`); the native API undoes it.
+    #[serde(default)]
+    pub html_escaped_text: bool,
+    /// Schema generations, most specific first: when a variant's probe
+    /// runs, `sql/<variant>/<method>.sql` replaces `sql/<method>.sql`.
+    #[serde(default, rename = "variant")]
+    pub variants: Vec<Variant>,
     /// `sql/<method>.sql` files, by method name.
     #[serde(skip)]
     pub sql: BTreeMap<String, String>,
@@ -75,6 +83,17 @@ pub struct VersionSpec {
 pub struct VersionFile {
     pub file: String,
     pub value: String,
+}
+
+/// A schema generation of a platform, recognised by what the database
+/// shows rather than by a version string (shops upgrade in place).
+#[derive(Debug, Deserialize)]
+pub struct Variant {
+    /// The folder under `sql/` holding this variant's SQL.
+    pub name: String,
+    /// A statement that runs without error only on this variant's schema,
+    /// e.g. `SELECT master_id FROM {prefix}product LIMIT 0`.
+    pub probe: String,
 }
 
 /// Image folders, as `getconfig` reports them.
@@ -152,8 +171,17 @@ impl Platform {
 
     /// The SQL of a native method, with the table prefix filled in.
     pub fn sql(&self, method: &str, prefix: &str) -> Option<String> {
-        self.sql
-            .get(method)
+        self.sql_for(method, &[], prefix)
+    }
+
+    /// The SQL of a native method for a shop whose database matched
+    /// `variants` (names, most specific first): the first variant that has
+    /// its own file wins, else the common file.
+    pub fn sql_for(&self, method: &str, variants: &[&str], prefix: &str) -> Option<String> {
+        variants
+            .iter()
+            .find_map(|v| self.sql.get(&format!("{v}/{method}")))
+            .or_else(|| self.sql.get(method))
             .map(|sql| sql.replace("{prefix}", prefix))
     }
 }
@@ -308,6 +336,24 @@ mod tests {
         for p in platforms {
             assert!(!p.detect.is_empty(), "{} detects nothing", p.name);
         }
+    }
+
+    #[test]
+    fn variant_sql_replaces_the_common_file() {
+        let opencart = by_name("opencart").unwrap();
+        let common = opencart.sql_for("product.list", &[], "oc_").unwrap();
+        let v40 = opencart.sql_for("product.list", &["4.0"], "oc_").unwrap();
+        let v41 = opencart
+            .sql_for("product.list", &["4.1", "4.0"], "oc_")
+            .unwrap();
+        assert!(!common.contains("master_id") && common.contains("FROM oc_product p"));
+        assert!(v40.contains("p.master_id AS variant_of"));
+        assert!(v41.contains("oc_product_code"));
+        assert_eq!(
+            opencart.sql_for("product.count", &["4.1", "4.0"], "oc_"),
+            opencart.sql("product.count", "oc_")
+        );
+        assert_eq!(opencart.variants[0].name, "4.1");
     }
 
     #[test]

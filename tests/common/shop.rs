@@ -157,8 +157,19 @@ pub fn sign_native(
     query: &[(&str, &str)],
     body: &[u8],
 ) -> (Vec<(String, String)>, String) {
-    let signer = Signer::new(KEY_ID, SECRET);
-    signer.sign(method, path, query, body, now(), &nonce())
+    sign_native_as(KEY_ID, SECRET, method, path, query, body)
+}
+
+/// [`sign_native`] with another key.
+pub fn sign_native_as(
+    key_id: &str,
+    secret: &str,
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: &[u8],
+) -> (Vec<(String, String)>, String) {
+    Signer::new(key_id, secret).sign(method, path, query, body, now(), &nonce())
 }
 
 /// Signature v1 by any key, at any time, with any nonce (tests of the

@@ -1,0 +1,1 @@
+DELETE FROM {prefix}order_history WHERE order_history_id = :inserted_id
