@@ -70,6 +70,25 @@ fn enabled() -> bool {
     true
 }
 
+/// A new native API key whose secret comes from the operating system's
+/// random source. The one place keys are made, so that key management
+/// (`cartbridge key`) can take it over.
+pub fn new_key(id: &str, sql_policy: SqlPolicy) -> std::io::Result<KeyConfig> {
+    Ok(KeyConfig {
+        id: id.to_string(),
+        secret: format!("cb_{}", random_hex(24)?),
+        enabled: true,
+        sql_policy,
+    })
+}
+
+/// Hex of `bytes` random bytes from the operating system.
+pub fn random_hex(bytes: usize) -> std::io::Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(hex::encode(buffer))
+}
+
 /// What a key may do with `sql.query`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
