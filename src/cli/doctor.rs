@@ -567,7 +567,9 @@ fn check_runs(url: &Url, response: &fetch::Response) -> Check {
             "Apache: the host must honour bridge2cart/.htaccess (AllowOverride Options FileInfo) and have mod_cgi or mod_cgid enabled; nginx: include install/nginx/cartbridge.conf; see install/README.md",
         );
     }
-    if envelope(response).is_some() {
+    // Without a method the bridge answers as the incumbent (its banner), or
+    // with its JSON envelope: either way, the binary ran.
+    if envelope(response).is_some() || response.body.starts_with(b"BRIDGE") {
         let server = response.header("server").unwrap_or("the web server");
         return Check::ok("web server", format!("{server} runs the binary at {url}"));
     }

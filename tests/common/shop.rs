@@ -48,16 +48,29 @@ fn key_section() -> String {
 /// An OpenCart store whose `config.php` points at `db` over TCP.
 pub fn opencart_mysql(db: &Db, version: &str) -> Shop {
     let shop = opencart_layout(version);
+    write_opencart_config(&shop.root, db);
+    shop.write_private_config(&key_section());
+    shop
+}
+
+/// An OpenCart store on `db` without a bridge: what `cartbridge install` starts from
+/// (`script` is where the binary will be).
+pub fn opencart_without_bridge(db: &Db, version: &str) -> Shop {
+    let shop = opencart_layout(version);
+    fs::remove_dir_all(shop.bridge_dir()).unwrap();
+    write_opencart_config(&shop.root, db);
+    shop
+}
+
+fn write_opencart_config(root: &Path, db: &Db) {
     fs::write(
-        shop.root.join("config.php"),
+        root.join("config.php"),
         format!(
             "<?php\n// HTTP\ndefine('HTTP_SERVER', 'http://localhost/');\n\n// DB\ndefine('DB_DRIVER', 'mysqli');\ndefine('DB_HOSTNAME', '{}');\ndefine('DB_USERNAME', '{}');\ndefine('DB_PASSWORD', '{}');\ndefine('DB_DATABASE', '{}');\ndefine('DB_PORT', '{}');\ndefine('DB_PREFIX', 'oc_');\n",
             db.host, db.user, db.password, db.name, db.port
         ),
     )
     .unwrap();
-    shop.write_private_config(&key_section());
-    shop
 }
 
 /// An OpenCart store on SQLite, loaded from a converted fixture.
@@ -152,6 +165,18 @@ pub fn sign_native(
     query: &[(&str, &str)],
     body: &[u8],
 ) -> (Vec<(String, String)>, String) {
+    sign_native_with(KEY_ID, SECRET, method, path, query, body)
+}
+
+/// [`sign_native`] with another key.
+pub fn sign_native_with(
+    key_id: &str,
+    secret: &str,
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: &[u8],
+) -> (Vec<(String, String)>, String) {
     let mut pairs: Vec<(String, String)> = query
         .iter()
         .map(|(n, v)| (rfc3986(n), rfc3986(v)))
@@ -173,7 +198,7 @@ pub fn sign_native(
         "CARTBRIDGE-HMAC-SHA256-V1",
         &timestamp,
         &nonce,
-        KEY_ID,
+        key_id,
         method,
         path,
         &canonical,
@@ -181,12 +206,12 @@ pub fn sign_native(
     ]
     .join("\n");
     let headers = vec![
-        ("X-Cartbridge-Key".to_string(), KEY_ID.to_string()),
+        ("X-Cartbridge-Key".to_string(), key_id.to_string()),
         ("X-Cartbridge-Timestamp".to_string(), timestamp),
         ("X-Cartbridge-Nonce".to_string(), nonce),
         (
             "X-Cartbridge-Signature".to_string(),
-            format!("v1={}", hmac_hex(SECRET.as_bytes(), sts.as_bytes())),
+            format!("v1={}", hmac_hex(secret.as_bytes(), sts.as_bytes())),
         ),
     ];
     (headers, encoded)
@@ -205,6 +230,11 @@ fn php_urlencode(s: &str) -> String {
 
 /// A legacy body of flat fields, signed with `TOKEN` (sorted, PHP-encoded).
 pub fn sign_legacy(fields: &[(&str, &str)]) -> String {
+    sign_legacy_with(TOKEN, fields)
+}
+
+/// [`sign_legacy`] with another store key.
+pub fn sign_legacy_with(token: &str, fields: &[(&str, &str)]) -> String {
     let mut sorted: Vec<&(&str, &str)> = fields.iter().collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let canonical = sorted
@@ -214,7 +244,7 @@ pub fn sign_legacy(fields: &[(&str, &str)]) -> String {
         .join("&");
     format!(
         "{canonical}&a2c_sign={}",
-        hmac_hex(TOKEN.as_bytes(), canonical.as_bytes())
+        hmac_hex(token.as_bytes(), canonical.as_bytes())
     )
 }
 
