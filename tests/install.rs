@@ -386,6 +386,26 @@ fn systemd_socket_activation_with_the_shipped_units() {
     let args: Vec<&str> = exec.split_whitespace().skip(1).collect();
     assert_eq!(args, ["fastcgi"]);
 
+    // systemd accepts the units (ExecStart's binary must exist: the one under test).
+    let units = tempfile::tempdir().unwrap();
+    let service = fs::read_to_string(shipped("systemd/cartbridge.service")).unwrap();
+    let program = exec.split_whitespace().next().unwrap();
+    fs::write(
+        units.path().join("cartbridge.service"),
+        service.replace(program, &binary().display().to_string()),
+    )
+    .unwrap();
+    fs::copy(
+        shipped("systemd/cartbridge.socket"),
+        units.path().join("cartbridge.socket"),
+    )
+    .unwrap();
+    let verify = run(Command::new(common::require_program("systemd-analyze"))
+        .arg("verify")
+        .arg(units.path().join("cartbridge.socket"))
+        .arg(units.path().join("cartbridge.service")));
+    assert_eq!(verify.code, 0, "systemd-analyze verify:\n{}", verify.text);
+
     let shop = bare_shop("cb8_systemd");
     give_to_web_user(&shop.root);
     let (_, keys) = install(&shop, "none");
