@@ -544,6 +544,10 @@ fn check_web(bridge: &Bridge, shop: &ShopSettings, url: &Url) -> Vec<Check> {
         shop,
         &at("/cartbridge/cart.info.json"),
     ));
+    checks.push(check_large_call(
+        bridge,
+        &at("/cartbridge/product.count.json"),
+    ));
     checks.push(check_private_hidden(&at("/.cartbridge/config.toml")));
     if let Some(check) = check_key_file_hidden(bridge, &at("/config.php")) {
         checks.push(check);
@@ -591,71 +595,119 @@ fn check_banner(url: &Url) -> Check {
     }
 }
 
-fn check_signed_call(bridge: &Bridge, shop: &ShopSettings, url: &Url) -> Check {
+/// A bridge answer to a signed call: the key's id, the HTTP status and the
+/// envelope; or the check that says why there is none.
+struct Signed {
+    key_id: String,
+    status: u16,
+    answer: Json,
+}
+
+/// Sends a call signed with the first enabled key to `url`, whose path as
+/// signed is `/<method>.json`; a body goes as JSON.
+fn signed_call(
+    bridge: &Bridge,
+    name: &'static str,
+    url: &Url,
+    method: &str,
+    body: &[u8],
+) -> Result<Signed, Check> {
     let Some(key) = bridge.config.keys.iter().find(|k| k.enabled) else {
-        return Check::warn(
-            "signed call",
+        return Err(Check::warn(
+            name,
             "not tried: no native API key",
             "add a key (see the keys check)",
-        );
+        ));
     };
-    let nonce = match store::random_hex(16) {
-        Ok(n) => n,
-        Err(e) => {
-            return Check::fail(
-                "signed call",
-                format!("no random source: {e}"),
-                "check /dev/urandom",
-            )
-        }
-    };
-    let signed_path = "/cart.info.json";
+    let nonce = store::random_hex(16)
+        .map_err(|e| Check::fail(name, format!("no random source: {e}"), "check /dev/urandom"))?;
+    let verb = if body.is_empty() { "GET" } else { "POST" };
+    let signed_path = format!("/{method}.json");
     let headers = native::signed_headers(
         key,
-        "GET",
-        signed_path,
+        verb,
+        &signed_path,
         b"",
-        b"",
+        body,
         crate::app::unix_now(),
         &nonce,
     );
-    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let response = match fetch::request("GET", url, &headers, b"") {
-        Ok(r) => r,
-        Err(e) => {
-            return Check::fail(
-                "signed call",
-                format!("cannot reach {url}: {e}"),
-                "check the web server",
-            )
-        }
+    let mut headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    if !body.is_empty() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    let response = fetch::request(verb, url, &headers, body).map_err(|e| {
+        Check::fail(
+            name,
+            format!("cannot reach {url}: {e}"),
+            "check the web server",
+        )
+    })?;
+    let answer = envelope(&response).ok_or_else(|| http_failure(name, url, &response))?;
+    Ok(Signed {
+        key_id: key.id.clone(),
+        status: response.status,
+        answer,
+    })
+}
+
+/// The check for a call the bridge refused: its own message says why.
+fn refused(name: &'static str, url: &Url, signed: &Signed) -> Check {
+    Check::fail(
+        name,
+        format!(
+            "{url} refused a call signed with key '{}' ({}): {}",
+            signed.key_id,
+            signed.status,
+            signed.answer["return_message"].as_str().unwrap_or("")
+        ),
+        "the message says what to fix; a 500 about config.toml means the web server's account cannot read it (see the modes check)",
+    )
+}
+
+fn check_signed_call(bridge: &Bridge, shop: &ShopSettings, url: &Url) -> Check {
+    let name = "signed call";
+    let signed = match signed_call(bridge, name, url, "cart.info", b"") {
+        Ok(signed) => signed,
+        Err(check) => return check,
     };
-    let Some(answer) = envelope(&response) else {
-        return http_failure("signed call", url, &response);
-    };
-    if answer["return_code"] == 0 {
-        let result = &answer["result"];
-        if result["platform"] != shop.platform.name.as_str() {
-            return Check::fail(
-                "signed call",
-                format!("{url} answered for another shop ({})", result["platform"]),
-                "the web server runs another bridge folder than this one: check --url and --store",
-            );
-        }
-        return Check::ok(
-            "signed call",
-            format!(
-                "cart.info signed with key '{}': store {}",
-                key.id, result["store_name"]
-            ),
+    if signed.answer["return_code"] != 0 {
+        return refused(name, url, &signed);
+    }
+    let result = &signed.answer["result"];
+    if result["platform"] != shop.platform.name.as_str() {
+        return Check::fail(
+            name,
+            format!("{url} answered for another shop ({})", result["platform"]),
+            "the web server runs another bridge folder than this one: check --url and --store",
         );
     }
-    let message = answer["return_message"].as_str().unwrap_or("").to_string();
-    Check::fail(
-        "signed call",
-        format!("{url} refused a call signed with key '{}' ({}): {message}", key.id, response.status),
-        "the message says what is wrong; a 500 about config.toml means the web server's account cannot read it (see the modes check)",
+    Check::ok(
+        name,
+        format!(
+            "cart.info signed with key '{}': store {}",
+            signed.key_id, result["store_name"]
+        ),
     )
+}
+
+/// Bodies above 128 KiB are where web servers' defaults stop (mod_fcgid's
+/// FcgidMaxRequestLen, ECOSYSTEM §4.8): a signed POST of 192 KiB (a JSON
+/// object padded with spaces) must reach the bridge.
+fn check_large_call(bridge: &Bridge, url: &Url) -> Check {
+    const SIZE: usize = 192 * 1024;
+    let name = "large request";
+    let mut body = b"{".to_vec();
+    body.resize(SIZE - 1, b' ');
+    body.push(b'}');
+    match signed_call(bridge, name, url, "product.count", &body) {
+        Ok(signed) if signed.answer["return_code"] == 0 => Check::ok(
+            name,
+            format!("a signed {} KiB POST got through", SIZE / 1024),
+        ),
+        Ok(signed) => refused(name, url, &signed),
+        Err(check) => check,
+    }
 }
 
 fn check_private_hidden(url: &Url) -> Check {
@@ -763,6 +815,10 @@ fn http_failure(name: &'static str, url: &Url, response: &fetch::Response) -> Ch
         403 => (
             "is forbidden (403)".to_string(),
             "the host refuses it: Options +ExecCGI not allowed for .htaccess, FollowSymLinks off (mod_rewrite needs it), or a firewall (mod_security, Imunify360, Cloudflare); the web server's error log says which".to_string(),
+        ),
+        413 => (
+            "refuses the request body as too large (413)".to_string(),
+            "raise the web server's limit on request bodies (nginx client_max_body_size, Apache LimitRequestBody, mod_fcgid FcgidMaxRequestLen): gateways send large bodies for writes".to_string(),
         ),
         404 => (
             "is not found (404)".to_string(),
