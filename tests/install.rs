@@ -485,3 +485,37 @@ fn install_refuses_a_folder_without_a_shop() {
         "nothing written"
     );
 }
+
+#[test]
+fn doctor_refusals_say_what_to_do() {
+    let shop = bare_shop("cb8_doctor");
+    let out = run(&mut cartbridge(&["doctor"], &shop.root));
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(
+        out.text.contains("the bridge is not installed here"),
+        "{}",
+        out.text
+    );
+    assert!(
+        out.text.contains("cartbridge install --store"),
+        "{}",
+        out.text
+    );
+    let out = run(&mut cartbridge(
+        &["doctor", "--url", "ftp://shop/"],
+        &shop.root,
+    ));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.text.contains("must start with http:// or https://"),
+        "{}",
+        out.text
+    );
+    let out = run(Command::new(binary()).arg("install"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.text.contains("install needs --store DIR"),
+        "{}",
+        out.text
+    );
+}
