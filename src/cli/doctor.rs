@@ -258,6 +258,8 @@ fn check_config(bridge: &Bridge) -> Check {
     )
 }
 
+/// Which keys can call. Keys have no IP rules yet; once they do, a key
+/// without one is worth a warning here.
 fn check_keys(bridge: &Bridge) -> Check {
     let keys: Vec<&str> = bridge
         .config
