@@ -2,6 +2,7 @@
 # tests/services.sh: make sure the services the integration tests use are present.
 #
 #   * Debian packages: mariadb-server mariadb-client nginx-light fcgiwrap spawn-fcgi libfcgi-bin
+#     apache2 (mod_cgid, mod_rewrite), curl, systemd (systemd-socket-activate)
 #     (installed only when a program is missing; `apt-get update` only then);
 #   * MariaDB answering on 127.0.0.1:3306 as root with an empty password (started when it is not
 #     running; a running server is never restarted).
@@ -47,6 +48,9 @@ have nginx || missing+=(nginx-light)
 have fcgiwrap || missing+=(fcgiwrap)
 have spawn-fcgi || missing+=(spawn-fcgi)
 have cgi-fcgi || missing+=(libfcgi-bin)
+have apache2 || missing+=(apache2)
+have curl || missing+=(curl)
+have systemd-socket-activate || missing+=(systemd)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
@@ -60,7 +64,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     rm -f "$log"
     for p in mariadbd:mariadb-server mariadb:mariadb-client nginx:nginx-light fcgiwrap:fcgiwrap \
-             spawn-fcgi:spawn-fcgi cgi-fcgi:libfcgi-bin; do
+             spawn-fcgi:spawn-fcgi cgi-fcgi:libfcgi-bin apache2:apache2 curl:curl \
+             systemd-socket-activate:systemd; do
         have "${p%%:*}" || { [ "${p%%:*}" = mariadbd ] && have mysqld; } ||
             die "${p#*:}: installed but '${p%%:*}' is still not on PATH"
     done
@@ -183,4 +188,7 @@ echo "fcgiwrap: $(command -v fcgiwrap) ${fcgiwrap_ver:-?}"
 spawn_ver=$(spawn-fcgi -v 2>&1 | sed -n 's/^spawn-fcgi v\([^ ]*\).*/\1/p')
 echo "spawn-fcgi: $(command -v spawn-fcgi) ${spawn_ver:-?}"
 echo "cgi-fcgi: $(command -v cgi-fcgi) (libfcgi-bin $(pkgver libfcgi-bin))"
+echo "apache2: $(command -v apache2) $(pkgver apache2)"
+echo "curl: $(command -v curl) $(pkgver curl)"
+echo "systemd-socket-activate: $(command -v systemd-socket-activate) (systemd $(pkgver systemd))"
 exit 0

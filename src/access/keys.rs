@@ -46,7 +46,8 @@ pub fn new_legacy_token() -> io::Result<String> {
     random_hex(16)
 }
 
-fn random_hex(bytes: usize) -> io::Result<String> {
+/// Hex of `bytes` random bytes from the operating system.
+pub fn random_hex(bytes: usize) -> io::Result<String> {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer)
         .map_err(|e| io::Error::other(format!("the OS random generator failed: {e}")))?;

@@ -128,6 +128,30 @@ pub fn signature_header(secret: &str, string_to_sign: &str) -> String {
     )
 }
 
+/// The four headers that sign a call, as a gateway sends them (used by the
+/// doctor's self-test and the demo's example commands).
+pub fn signed_headers(
+    key: &KeyConfig,
+    method: &str,
+    path: &str,
+    query: &[u8],
+    body: &[u8],
+    timestamp: u64,
+    nonce: &str,
+) -> [(&'static str, String); 4] {
+    let timestamp = timestamp.to_string();
+    let sts = string_to_sign(&timestamp, nonce, &key.id, method, path, query, body);
+    [
+        ("X-Cartbridge-Key", key.id.clone()),
+        ("X-Cartbridge-Timestamp", timestamp),
+        ("X-Cartbridge-Nonce", nonce.to_string()),
+        (
+            "X-Cartbridge-Signature",
+            signature_header(&key.secret, &sts),
+        ),
+    ]
+}
+
 /// Checks a request's signature and returns the key that signed it.
 /// `path` is the path as signed (`/product.list.json`, or `/`).
 pub fn verify<'b>(

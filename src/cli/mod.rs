@@ -5,6 +5,9 @@
 //! 2 the command line was wrong).
 
 mod call;
+mod doctor;
+mod fetch;
+mod install;
 mod key;
 mod legacy;
 mod log;
@@ -23,9 +26,12 @@ cartbridge — the connection bridge between an integration gateway and a shop's
 
 USAGE:
     cartbridge call <method> [--store DIR] [--sql-policy none|read|full] [name=value ...]
-    cartbridge demo [--dir DIR] [--listen ADDR]
+    cartbridge demo [--dir DIR] [--listen ADDR] [--curl]
     cartbridge serve [--store DIR] [--listen ADDR]
     cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
+    cartbridge install --store DIR [--server apache|nginx|none] [--url URL]
+    cartbridge doctor [--store DIR] [--url URL]
+    cartbridge uninstall [--store DIR]
     cartbridge key add|set|list|disable|enable|delete|rotate|import-legacy ... [--store DIR]
     cartbridge log [verify] [--key NAME] [--outcome O] [--since T] [--until T] [--store DIR]
     cartbridge import-php-bridge <bridge2cart folder>
@@ -37,7 +43,8 @@ COMMANDS:
               the JSON answer (no signature needed: you can read the store).
               sql.query runs read-only unless --sql-policy full.
     demo      Create a demo OpenCart store on SQLite and serve it on
-              http://127.0.0.1:8080 (default), printing keys and example calls.
+              http://127.0.0.1:8080 (default), printing keys and ready-to-paste
+              curl calls (--curl: print fresh calls for the demo store only).
     serve     Serve a store over plain HTTP on 127.0.0.1:8080 (for testing).
     fastcgi   Serve FastCGI on an address or unix socket (web servers using
               fastcgi_pass); without --listen, on the socket inherited on fd 0.
@@ -49,6 +56,13 @@ COMMANDS:
     decode    Show a legacy answer (base64, PHP serialize, or an encrypted
               envelope with the gateway's private key) as JSON; reads FILE
               or standard input.
+    install   Install the bridge into a shop: bridge2cart/ with the binary, the
+              private config and first keys (shown once), the web server's
+              rules (detected, or --server); then runs doctor.
+    doctor    Check the shop, its database, the files and modes and, with
+              --url, the web server; says how to fix each problem. Exit
+              status 1 when something must be fixed.
+    uninstall Remove every file install wrote (keys included).
 
 Under a web server the binary needs no arguments: it runs as CGI when
 GATEWAY_INTERFACE is set, and as FastCGI when standard input is a listening
@@ -75,6 +89,9 @@ pub fn main() -> i32 {
         "fastcgi" => serve::fastcgi_command(args),
         "import-php-bridge" => legacy::import(args),
         "decode" => legacy::decode(args),
+        "install" => install::install(args),
+        "uninstall" => install::uninstall(args),
+        "doctor" => doctor::run(args),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(0)

@@ -42,6 +42,10 @@ pub fn serve(args: Vec<OsString>) -> Result<i32, Failure> {
 fn serve_bridge(bridge: Bridge, listen: &str) -> Result<i32, Failure> {
     let listener =
         TcpListener::bind(listen).map_err(|e| (1, format!("cannot listen on {listen}: {e}")))?;
+    serve_listener(bridge, listener)
+}
+
+fn serve_listener(bridge: Bridge, listener: TcpListener) -> Result<i32, Failure> {
     let max_body = bridge.max_body_bytes();
     let handler =
         move |request: Request, sink: &mut dyn ResponseSink| app::handle(request, &bridge, sink);
@@ -152,20 +156,47 @@ pub fn demo(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut dir = PathBuf::from("cartbridge-demo");
     let mut listen = "127.0.0.1:8080".to_string();
+    let mut curl_only = false;
     while let Some(arg) = parser.next().map_err(usage_error)? {
         match arg {
             Long("dir") => dir = PathBuf::from(parser.value().map_err(usage_error)?),
             Long("listen") => listen = listen_arg(&mut parser)?,
+            Long("curl") => curl_only = true,
             other => return Err(usage_error(other.unexpected())),
         }
     }
+    if curl_only {
+        let demo = crate::demo::Demo::open(&dir).map_err(|e| (1, e))?;
+        let commands = demo
+            .curl_commands(&listen)
+            .map_err(|e| (1, e.to_string()))?;
+        println!("{}", commands.join("\n"));
+        return Ok(0);
+    }
+    // Bind first: a port in use should not cost the store's rebuild.
+    let listener =
+        TcpListener::bind(&listen).map_err(|e| (1, format!("cannot listen on {listen}: {e}")))?;
+    print!(
+        "cartbridge demo: building the demo store in {} ... ",
+        dir.display()
+    );
+    let _ = io::stdout().flush();
+    let started = std::time::Instant::now();
     let demo = crate::demo::create(&dir).map_err(|e| {
         (
             1,
             format!("cannot create the demo store in {}: {e}", dir.display()),
         )
     })?;
-    println!("{}", demo.instructions(&listen));
+    println!("done in {:.1} s\n", started.elapsed().as_secs_f64());
+    let address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or(listen);
+    let instructions = demo
+        .instructions(&address)
+        .map_err(|e| (1, e.to_string()))?;
+    println!("{instructions}");
     let _ = io::stdout().flush();
-    serve_bridge(Bridge::for_store(Path::new(&demo.root)), &listen)
+    serve_listener(Bridge::for_store(Path::new(&demo.root)), listener)
 }

@@ -67,6 +67,9 @@ fn serve_connection(
         }
     };
     request.peer = peer;
+    if is_hidden(&request.path_info) {
+        return respond(&mut sink, 404, "text/plain; charset=utf-8", b"not found\n");
+    }
     let length: u64 = request
         .header_str("content-length")
         .and_then(|v| v.trim().parse().ok())
@@ -150,6 +153,12 @@ fn urldecode_path(path: &[u8]) -> Vec<u8> {
     urldecode(&protected)
 }
 
+/// What the shipped web-server rules never serve, this server does not
+/// either: the private folder and the incumbent's key file.
+fn is_hidden(path_info: &[u8]) -> bool {
+    path_info.starts_with(b"/bridge2cart/.cartbridge") || path_info == b"/bridge2cart/config.php"
+}
+
 /// The part of the URL path the program sees as `PATH_INFO`.
 fn path_info(path: &[u8]) -> Vec<u8> {
     for prefix in [
@@ -204,5 +213,12 @@ mod tests {
         assert_eq!(request.header("x-a"), Some(&b"b"[..]));
         assert_eq!(path_info(b"/bridge2cart/bridge.php"), b"");
         assert_eq!(path_info(b"/cart.info.json"), b"/cart.info.json");
+        assert!(is_hidden(&path_info(
+            b"/bridge2cart/.cartbridge/config.toml"
+        )));
+        assert!(is_hidden(&path_info(b"/bridge2cart/config.php")));
+        assert!(!is_hidden(&path_info(
+            b"/bridge2cart/cartbridge/cart.info.json"
+        )));
     }
 }

@@ -16,6 +16,7 @@
 //! database name, so tests run in parallel.
 #![allow(dead_code)]
 
+pub mod apache;
 pub mod legacy;
 pub mod shop;
 
@@ -457,6 +458,9 @@ enum Backend {
 pub struct WebServer {
     pub port: u16,
     backend_kind: Backend,
+    /// With [`WebServer::nginx_shipped`]: the locations file included as is, and the upstream
+    /// block (a shipped upstream file with this instance's socket).
+    shipped: Option<(PathBuf, String)>,
     conf: PathBuf,
     socket: PathBuf,
     docroot: PathBuf,
@@ -537,6 +541,65 @@ impl WebServer {
         srv
     }
 
+    /// nginx configured with the shipped files, as install/README.md says to: `locations` (e.g.
+    /// `install/nginx/cartbridge.conf`) included as is in the `server` block, and the upstream
+    /// named `cartbridge` of `upstream` (e.g. `install/nginx/upstream-fcgiwrap.conf`) in the `http`
+    /// block, with its `server unix:<path>` replaced by this instance's socket (the one line the
+    /// README says to adapt). `fastcgi_params` is copied from `/etc/nginx` next to the config,
+    /// where the snippet's relative `include` finds it. The binary is `<docroot>/bridge2cart/
+    /// cartbridge`.
+    pub fn nginx_shipped(
+        docroot: &Path,
+        locations: &Path,
+        upstream: &Path,
+        backend: ShippedBackend<'_>,
+    ) -> WebServer {
+        let nginx = require_program("nginx");
+        let script = docroot.join("bridge2cart").join("cartbridge");
+        let (kind, sock_name) = match backend {
+            ShippedBackend::Fcgiwrap => (Backend::Cgi, "fcgiwrap.sock"),
+            _ => (Backend::FastCgi, "app.sock"),
+        };
+        let mut srv = WebServer::new(kind, docroot, &script, sock_name);
+        let upstream_text = fs::read_to_string(upstream)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", upstream.display()));
+        let upstream_text = with_upstream_socket(&upstream_text, &srv.socket);
+        srv.shipped = Some((locations.to_path_buf(), upstream_text));
+        fs::copy(
+            "/etc/nginx/fastcgi_params",
+            srv.dir.path().join("fastcgi_params"),
+        )
+        .expect("copy /etc/nginx/fastcgi_params (is nginx installed? run tests/services.sh)");
+        let mut cmd = match backend {
+            ShippedBackend::Fcgiwrap => {
+                let mut cmd = Command::new("/bin/sh");
+                cmd.arg("-c")
+                    .arg("umask 000; exec \"$0\" -f -c 4 -s \"unix:$1\"")
+                    .arg(require_program("fcgiwrap"))
+                    .arg(&srv.socket);
+                cmd
+            }
+            ShippedBackend::SpawnFcgi { program, args } => {
+                let mut cmd = Command::new(require_program("spawn-fcgi"));
+                cmd.args(["-n", "-M", "0666", "-s"])
+                    .arg(&srv.socket)
+                    .arg("--")
+                    .arg(program)
+                    .args(args);
+                cmd
+            }
+            ShippedBackend::SocketActivated { program, args } => {
+                let mut cmd = Command::new(require_program("systemd-socket-activate"));
+                cmd.arg("-l").arg(&srv.socket).arg(program).args(args);
+                cmd
+            }
+        };
+        cmd.env_remove("LISTEN_FDS").env_remove("LISTEN_PID");
+        srv.start_backend(cmd, "the shipped config's backend");
+        srv.start_nginx(&nginx);
+        srv
+    }
+
     fn new(kind: Backend, docroot: &Path, script: &Path, sock_name: &str) -> WebServer {
         assert!(
             docroot.is_absolute() && script.is_absolute(),
@@ -573,6 +636,7 @@ impl WebServer {
         WebServer {
             port: 0,
             backend_kind: kind,
+            shipped: None,
             conf: dir.path().join("nginx.conf"),
             socket,
             docroot: docroot.to_path_buf(),
@@ -671,6 +735,9 @@ impl WebServer {
                 "            fastcgi_keep_conn on;\n",
             ),
         };
+        if let Some((locations, upstream)) = &self.shipped {
+            return self.shipped_config(port, locations, upstream);
+        }
         let script = q(&self.script);
         let mut c = String::new();
         if is_root() {
@@ -724,6 +791,42 @@ http {{
             root = q(&self.docroot),
         );
         c
+    }
+
+    fn shipped_config(&self, port: u16, locations: &Path, upstream: &str) -> String {
+        let d = self.dir.path();
+        let user = if is_root() { "user root;\n" } else { "" };
+        format!(
+            "{user}daemon off;
+master_process on;
+worker_processes 1;
+error_log {d}/error.log info;
+pid {d}/nginx.pid;
+events {{
+    worker_connections 256;
+}}
+http {{
+    access_log {d}/access.log;
+    client_body_temp_path {d}/tmp/client_body;
+    fastcgi_temp_path {d}/tmp/fastcgi;
+    proxy_temp_path {d}/tmp/proxy;
+    uwsgi_temp_path {d}/tmp/uwsgi;
+    scgi_temp_path {d}/tmp/scgi;
+    client_max_body_size 64m;
+    default_type application/octet-stream;
+{upstream}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost;
+        root {root};
+        include {locations};
+    }}
+}}
+",
+            d = d.display(),
+            root = self.docroot.display(),
+            locations = locations.display(),
+        )
     }
 
     fn nginx_args(&self) -> Vec<PathBuf> {
@@ -909,6 +1012,49 @@ impl Drop for WebServer {
             terminate(&mut c, grace);
         }
     }
+}
+
+/// What runs the binary behind [`WebServer::nginx_shipped`].
+pub enum ShippedBackend<'a> {
+    /// fcgiwrap: the binary as CGI.
+    Fcgiwrap,
+    /// `spawn-fcgi -n -- program args`: the listening socket on fd 0.
+    SpawnFcgi {
+        program: &'a Path,
+        args: &'a [&'a str],
+    },
+    /// `systemd-socket-activate -l <socket> program args`: the socket on fd 3 with
+    /// `LISTEN_FDS`/`LISTEN_PID`, as systemd's socket activation hands it over.
+    SocketActivated {
+        program: &'a Path,
+        args: &'a [&'a str],
+    },
+}
+
+/// An nginx upstream block with the path of its `server unix:<path>;` lines replaced.
+pub fn with_upstream_socket(upstream: &str, socket: &Path) -> String {
+    let replaced: Vec<String> = upstream
+        .lines()
+        .map(|line| match line.find("server unix:") {
+            Some(i) => {
+                let end = line[i..].find(';').map_or(line.len(), |e| i + e);
+                format!(
+                    "{}server unix:{}{}",
+                    &line[..i],
+                    socket.display(),
+                    &line[end..]
+                )
+            }
+            None => line.to_string(),
+        })
+        .collect();
+    assert!(
+        replaced
+            .iter()
+            .any(|l| l.contains(&socket.display().to_string())),
+        "no `server unix:` line in the upstream file:\n{upstream}"
+    );
+    replaced.join("\n")
 }
 
 fn regex_escape(s: &str) -> String {

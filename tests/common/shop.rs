@@ -53,16 +53,29 @@ pub fn key_section() -> String {
 /// An OpenCart store whose `config.php` points at `db` over TCP.
 pub fn opencart_mysql(db: &Db, version: &str) -> Shop {
     let shop = opencart_layout(version);
+    write_opencart_config(&shop.root, db);
+    shop.write_private_config(&key_section());
+    shop
+}
+
+/// An OpenCart store on `db` without a bridge: what `cartbridge install` starts from
+/// (`script` is where the binary will be).
+pub fn opencart_without_bridge(db: &Db, version: &str) -> Shop {
+    let shop = opencart_layout(version);
+    fs::remove_dir_all(shop.bridge_dir()).unwrap();
+    write_opencart_config(&shop.root, db);
+    shop
+}
+
+fn write_opencart_config(root: &Path, db: &Db) {
     fs::write(
-        shop.root.join("config.php"),
+        root.join("config.php"),
         format!(
             "<?php\n// HTTP\ndefine('HTTP_SERVER', 'http://localhost/');\n\n// DB\ndefine('DB_DRIVER', 'mysqli');\ndefine('DB_HOSTNAME', '{}');\ndefine('DB_USERNAME', '{}');\ndefine('DB_PASSWORD', '{}');\ndefine('DB_DATABASE', '{}');\ndefine('DB_PORT', '{}');\ndefine('DB_PREFIX', 'oc_');\n",
             db.host, db.user, db.password, db.name, db.port
         ),
     )
     .unwrap();
-    shop.write_private_config(&key_section());
-    shop
 }
 
 /// An OpenCart store on SQLite, loaded from a converted fixture.
