@@ -59,6 +59,8 @@ fn savefile(shop: &Shop, src: &str, dst: &str, size: Option<(&str, &str)>) -> St
 }
 
 /// Every path under the store root (and the given extra folder).
+/// Every path under `roots`, except the bridge's own state (the call
+/// history records refusals too, which is not a file the action wrote).
 fn tree(roots: &[&Path]) -> BTreeSet<PathBuf> {
     let mut seen = BTreeSet::new();
     let mut todo: Vec<PathBuf> = roots.iter().map(|r| r.to_path_buf()).collect();
@@ -68,7 +70,12 @@ fn tree(roots: &[&Path]) -> BTreeSet<PathBuf> {
             if entry.file_type().unwrap().is_dir() {
                 todo.push(path.clone());
             }
-            seen.insert(path);
+            let state = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("state.sqlite"));
+            if !state {
+                seen.insert(path);
+            }
         }
     }
     seen
