@@ -40,9 +40,16 @@ impl Demo {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        let config =
-            std::fs::read_to_string(dir.path().join("store/bridge2cart/.cartbridge/config.toml"))
-                .unwrap();
+        // The demo binds before it builds the store: wait for its config.
+        let config_path = dir.path().join("store/bridge2cart/.cartbridge/config.toml");
+        while !config_path.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "the demo did not write its config"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let config = std::fs::read_to_string(&config_path).unwrap();
         let secret = Regex::new(r#"secret = "([^"]+)""#)
             .unwrap()
             .captures(&config)

@@ -68,7 +68,7 @@ fn policies(shop: &TestShop) {
     assert_eq!(status, 403, "{answer}");
     assert_eq!(
         answer["return_message"],
-        "key 'erp-sync' may not run SQL (sql_policy = \"none\"); the shop owner can set sql_policy = \"read\" or \"full\" for it in the bridge's config.toml"
+        "key 'erp-sync' lacks the scope sql:read needed for sql.query; the store owner can grant it with `cartbridge key set erp-sync --scope sql:read ...`"
     );
 
     // read: one reading statement, with parameters.
