@@ -124,6 +124,8 @@ struct XmlPath {
 enum Transform {
     After(String),
     AfterLast(String),
+    BeforeLast(String),
+    UrlDecode,
     TrimStart(String),
     Skip(usize),
     First(usize),
@@ -379,6 +381,8 @@ fn parse_transform(text: &str) -> Result<Transform, String> {
     Ok(match name {
         "after" => Transform::After(need()?),
         "after-last" => Transform::AfterLast(need()?),
+        "before-last" => Transform::BeforeLast(need()?),
+        "urldecode" => Transform::UrlDecode,
         "trim-start" => Transform::TrimStart(need()?),
         "skip" => Transform::Skip(count()?),
         "first" => Transform::First(count()?),
@@ -835,6 +839,10 @@ fn transform(found: Found, transforms: &[Transform]) -> Found {
             Transform::AfterLast(mark) => value
                 .rfind(mark.as_str())
                 .map(|i| value[i + mark.len()..].to_string()),
+            Transform::BeforeLast(mark) => {
+                value.rfind(mark.as_str()).map(|i| value[..i].to_string())
+            }
+            Transform::UrlDecode => Some(url::decode(&value, true)),
             Transform::TrimStart(chars) => {
                 Some(value.trim_start_matches(|c| chars.contains(c)).to_string())
             }

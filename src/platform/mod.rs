@@ -146,6 +146,8 @@ pub enum CartVarKind {
     Text,
     /// PHP's truthiness of the value (`""` and `"0"` are false).
     Bool,
+    /// An integer when the value is one (a PHP `define` of a number).
+    Int,
     /// An array: empty, or built with `each`.
     Array,
 }

@@ -279,6 +279,10 @@ fn cart_var(reader: &Reader, spec: &CartVarSpec) -> Option<PhpValue> {
         CartVarKind::Bool => Some(PhpValue::Bool(
             reader.soft(&spec.value).is_some_and(|v| php_true(&v)),
         )),
+        CartVarKind::Int => reader.soft(&spec.value).map(|v| match v.parse() {
+            Ok(i) => PhpValue::Int(i),
+            Err(_) => PhpValue::Str(v),
+        }),
         CartVarKind::Array => match &spec.each {
             None => Some(PhpValue::Array(Vec::new())),
             Some(pattern) => {
