@@ -275,6 +275,9 @@ impl Platform {
 }
 
 #[cfg(test)]
+mod fixture_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
