@@ -230,7 +230,17 @@ impl Bridge {
     pub fn shop(&self, root: &Path, cart_id: Option<&str>) -> Result<ShopSettings, ShopError> {
         let platform = platform::detect(root, cart_id)
             .ok_or_else(|| ShopError::NotDetected(root.to_path_buf()))?;
-        let mut settings = platform::read_settings(platform, root).map_err(ShopError::Settings)?;
+        let mut settings = match (
+            platform::read_settings(platform, root),
+            &self.config.database,
+        ) {
+            (Ok(settings), _) => settings,
+            // The shop's files cannot name its database, config.toml does.
+            (Err(_), Some(db)) if db.name.is_some() || db.sqlite.is_some() => {
+                platform::read_without_database(platform, root)
+            }
+            (Err(e), _) => return Err(ShopError::Settings(e)),
+        };
         if let Some(db) = &self.config.database {
             self.apply_database_override(db, &mut settings);
         }

@@ -5,6 +5,7 @@
 //! 2 the command line was wrong).
 
 mod call;
+mod detect;
 mod serve;
 
 use std::ffi::OsString;
@@ -20,6 +21,7 @@ cartbridge — the connection bridge between an integration gateway and a shop's
 
 USAGE:
     cartbridge call <method> [--store DIR] [name=value ...]
+    cartbridge detect [--store DIR] [--cart-id ID]
     cartbridge demo [--dir DIR] [--listen ADDR]
     cartbridge serve [--store DIR] [--listen ADDR]
     cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
@@ -28,6 +30,9 @@ USAGE:
 COMMANDS:
     call      Run a native method against the store on this machine and print
               the JSON answer (no signature needed: you can read the store).
+    detect    Say which shop platform the store is and what its files say about
+              its database (never the password), version, table prefix,
+              charset, time zone and image folders.
     demo      Create a demo OpenCart store on SQLite and serve it on
               http://127.0.0.1:8080 (default), printing keys and example calls.
     serve     Serve a store over plain HTTP on 127.0.0.1:8080 (for testing).
@@ -52,6 +57,7 @@ pub fn main() -> i32 {
     let command = args.remove(0);
     let result = match command.to_str().unwrap_or("") {
         "call" => call::run(args),
+        "detect" => detect::run(args),
         "demo" => serve::demo(args),
         "serve" => serve::serve(args),
         "fastcgi" => serve::fastcgi_command(args),

@@ -171,7 +171,8 @@ pub fn read_settings(
     })?;
     let (root, file) = settings_file(spec, root)?;
     let path = root.join(&file);
-    let reader = Reader::new(&root, Some(file.clone()));
+    let mut shop = shop_files(platform, root, Some(file));
+    let reader = shop.reader();
     let strict = |setting: &'static str, spec: &Spec| {
         reader
             .first(spec, true)
@@ -192,22 +193,55 @@ pub fn read_settings(
     mysql.password = strict("password", &spec.password)?.unwrap_or_default();
     mysql.database = database;
     mysql.charset = strict("charset", &spec.charset)?.filter(|c| !c.is_empty());
-    let prefix = strict("table prefix", &spec.prefix)?.unwrap_or_default();
+    shop.prefix = strict("table prefix", &spec.prefix)?.unwrap_or_default();
+    shop.time_zone = reader.soft(&spec.time_zone).filter(|z| !z.is_empty());
+    shop.charset = mysql.charset.clone();
+    shop.target = Target::Mysql(mysql);
+    Ok(shop)
+}
+
+/// What the shop's files say besides its database settings (version,
+/// images, `cartVars`), for a shop whose database settings come from the
+/// bridge's own config because its files cannot give them. The database
+/// is left to that config: `localhost`, no name; the rest is read where
+/// it can be.
+pub fn read_without_database(platform: &'static Platform, root: &Path) -> ShopSettings {
+    let located = platform
+        .settings
+        .as_ref()
+        .and_then(|spec| settings_file(spec, root).ok());
+    let (Some(spec), Some((root, file))) = (&platform.settings, located) else {
+        return shop_files(platform, root.to_path_buf(), None);
+    };
+    let mut shop = shop_files(platform, root, Some(file));
+    let reader = shop.reader();
+    shop.prefix = reader.soft(&spec.prefix).unwrap_or_default();
+    shop.time_zone = reader.soft(&spec.time_zone).filter(|z| !z.is_empty());
+    shop.charset = reader.soft(&spec.charset).filter(|c| !c.is_empty());
+    if let Target::Mysql(m) = &mut shop.target {
+        m.charset = shop.charset.clone();
+    }
+    shop
+}
+
+/// The settings read from files other than the database ones.
+fn shop_files(platform: &'static Platform, root: PathBuf, file: Option<String>) -> ShopSettings {
+    let reader = Reader::new(&root, file.clone());
     let (cart_vars, slot) = cart_vars(&reader, &platform.cart_vars);
-    Ok(ShopSettings {
+    ShopSettings {
         platform,
-        charset: mysql.charset.clone(),
-        target: Target::Mysql(mysql),
-        prefix,
+        target: Target::Mysql(MysqlTarget::from_host_setting("", None)),
+        prefix: String::new(),
         version: reader.soft(&platform.version.from),
-        time_zone: reader.soft(&spec.time_zone).filter(|z| !z.is_empty()),
+        charset: None,
+        time_zone: None,
         images: images(&reader, &platform.images),
         cart_vars,
         version_slot: slot.unwrap_or(0),
         plugin: None,
-        settings_file: Some(file),
+        settings_file: file,
         root,
-    })
+    }
 }
 
 /// The first settings file that exists, and the shop root it implies.
