@@ -276,6 +276,8 @@ impl Platform {
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod mutation_tests;
 
 #[cfg(test)]
 mod tests {
