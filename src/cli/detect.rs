@@ -11,7 +11,7 @@ use lexopt::prelude::*;
 
 use super::{bridge_for, usage_error, Failure};
 use crate::db::Target;
-use crate::platform::{self, php::PhpValue, ShopSettings};
+use crate::platform::{self, php::PhpValue, Images, ShopSettings};
 
 pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
@@ -114,7 +114,7 @@ fn describe(out: &mut String, shop: &ShopSettings, overridden: bool) {
             .as_deref()
             .unwrap_or("(not set: PHP's default)"),
     );
-    let images = &shop.images;
+    let images: &Images = &shop.images;
     line(out, "images", &images.images);
     line(out, "categories images", &images.categories);
     line(out, "products images", &images.products);

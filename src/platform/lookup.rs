@@ -622,8 +622,8 @@ impl Reader {
             Loaded::Text(text) => Found::Value(text.clone()),
         };
         let found = match found {
+            // Readers leave the file and the lookup for this function to name.
             Found::Unreadable(u) if u.lookup.is_empty() => unreadable(u.why),
-            Found::Unreadable(u) if u.file.as_os_str().is_empty() => unreadable(u.why),
             other => other,
         };
         transform(found, &hole.transforms)

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use lookup::{Spec, Template};
 pub use plugins::PluginsSpec;
-pub use settings::{read_settings, read_without_database, SettingsError, ShopSettings};
+pub use settings::{read_settings, read_without_database, Images, SettingsError, ShopSettings};
 
 include!(concat!(env!("OUT_DIR"), "/platform_files.rs"));
 
