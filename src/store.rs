@@ -333,19 +333,26 @@ impl Bridge {
         }
     }
 
-    /// The store root: configured, else this folder when a platform is
-    /// found in it, else its parent.
+    /// The store root: configured, else the parent when a platform is
+    /// found in it, else this folder when one is found here, else the
+    /// parent.
     pub fn store_root(&self) -> PathBuf {
         if let Some(root) = &self.config.store_root {
             return root.clone();
         }
+        // The parent first: the bridge folder's own config.php (the
+        // incumbent's store key) looks like an X-Cart 4 store by itself.
+        let parent = self.dir.parent().map(Path::to_path_buf);
+        if let Some(parent) = parent
+            .as_ref()
+            .filter(|p| platform::detect(p, None).is_some())
+        {
+            return parent.clone();
+        }
         if platform::detect(&self.dir, None).is_some() {
             return self.dir.clone();
         }
-        self.dir
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| self.dir.clone())
+        parent.unwrap_or_else(|| self.dir.clone())
     }
 
     /// Detects the shop in `root` and reads its database settings, then
@@ -353,7 +360,17 @@ impl Bridge {
     pub fn shop(&self, root: &Path, cart_id: Option<&str>) -> Result<ShopSettings, ShopError> {
         let platform = platform::detect(root, cart_id)
             .ok_or_else(|| ShopError::NotDetected(root.to_path_buf()))?;
-        let mut settings = platform::read_settings(platform, root).map_err(ShopError::Settings)?;
+        let mut settings = match (
+            platform::read_settings(platform, root),
+            &self.config.database,
+        ) {
+            (Ok(settings), _) => settings,
+            // The shop's files cannot name its database, config.toml does.
+            (Err(_), Some(db)) if db.name.is_some() || db.sqlite.is_some() => {
+                platform::read_without_database(platform, root)
+            }
+            (Err(e), _) => return Err(ShopError::Settings(e)),
+        };
         if let Some(db) = &self.config.database {
             self.apply_database_override(db, &mut settings);
         }
@@ -460,6 +477,31 @@ pub fn write_private_config(bridge_dir: &Path, config: &BridgeConfig) -> std::io
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_store_root_is_the_shop_above_the_bridge_folder() {
+        let shop = tempfile::tempdir().unwrap();
+        let root = shop.path();
+        std::fs::create_dir_all(root.join("system")).unwrap();
+        std::fs::write(root.join("system/startup.php"), "<?php\n").unwrap();
+        std::fs::write(root.join("config.php"), "<?php\n").unwrap();
+        let bridge_dir = root.join("bridge2cart");
+        std::fs::create_dir_all(&bridge_dir).unwrap();
+        // The incumbent's config.php alone looks like an X-Cart 4 store.
+        std::fs::write(
+            bridge_dir.join("config.php"),
+            "<?php define('M1_TOKEN', '0123456789abcdef0123456789abcdef');",
+        )
+        .unwrap();
+        assert_eq!(Bridge::open(bridge_dir.clone()).store_root(), root);
+        // A binary dropped into the store root itself serves that store.
+        let empty = tempfile::tempdir().unwrap();
+        let inner = empty.path().join("shop");
+        std::fs::create_dir_all(inner.join("system")).unwrap();
+        std::fs::write(inner.join("system/startup.php"), "<?php\n").unwrap();
+        std::fs::write(inner.join("config.php"), "<?php\n").unwrap();
+        assert_eq!(Bridge::open(inner.clone()).store_root(), inner);
+    }
 
     #[test]
     fn token_comes_from_the_incumbents_config_php() {

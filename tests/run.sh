@@ -9,3 +9,5 @@ bash tests/services.sh
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --all-targets --locked
+# The config readers under cargo-fuzz, 60 s per target (FUZZ_SECONDS=0 skips).
+bash tests/fuzz.sh

@@ -187,7 +187,11 @@ fn check_platform(bridge: &Bridge, root: &Path, checks: &mut Vec<Check>) -> Opti
                     shop.version
                         .as_deref()
                         .unwrap_or("(version in the database)"),
-                    root.join(&shop.platform.settings.file).display(),
+                    shop.settings_file
+                        .as_deref()
+                        .map(|f| root.join(f))
+                        .unwrap_or_else(|| root.to_path_buf())
+                        .display(),
                     describe_target(&shop.target),
                 ),
             ));
@@ -294,7 +298,11 @@ fn check_keys(bridge: &Bridge) -> Check {
 
 fn check_database(shop: &ShopSettings) -> Check {
     let described = describe_target(&shop.target);
-    let settings = shop.root.join(&shop.platform.settings.file);
+    let settings = shop
+        .settings_file
+        .as_deref()
+        .map(|f| shop.root.join(f))
+        .unwrap_or_else(|| shop.root.clone());
     if let Err(e) = db::connect(&shop.target) {
         let message = match e {
             DbError::Connect(m) => m,

@@ -5,6 +5,7 @@
 //! 2 the command line was wrong).
 
 mod call;
+mod detect;
 mod doctor;
 mod fetch;
 mod install;
@@ -26,6 +27,7 @@ cartbridge — the connection bridge between an integration gateway and a shop's
 
 USAGE:
     cartbridge call <method> [--store DIR] [--sql-policy none|read|full] [name=value ...]
+    cartbridge detect [--store DIR] [--cart-id ID]
     cartbridge demo [--dir DIR] [--listen ADDR] [--curl]
     cartbridge serve [--store DIR] [--listen ADDR]
     cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
@@ -42,6 +44,9 @@ COMMANDS:
     call      Run a native method against the store on this machine and print
               the JSON answer (no signature needed: you can read the store).
               sql.query runs read-only unless --sql-policy full.
+    detect    Say which shop platform the store is and what its files say about
+              its database (never the password), version, table prefix,
+              charset, time zone and image folders.
     demo      Create a demo OpenCart store on SQLite and serve it on
               http://127.0.0.1:8080 (default), printing keys and ready-to-paste
               curl calls (--curl: print fresh calls for the demo store only).
@@ -84,6 +89,7 @@ pub fn main() -> i32 {
         "call" => call::run(args),
         "key" => key::run(args),
         "log" => log::run(args),
+        "detect" => detect::run(args),
         "demo" => serve::demo(args),
         "serve" => serve::serve(args),
         "fastcgi" => serve::fastcgi_command(args),

@@ -4,8 +4,9 @@
 //! the envelope when encryption is on.
 
 use super::query::open;
-use super::serialize::PhpValue;
+use super::serialize::{PhpKey, PhpValue};
 use super::{Answer, Call};
+use crate::platform::php::{PhpKey as ConfigKey, PhpValue as ConfigValue};
 
 /// The time zone PHP reports when none is configured.
 const PHP_DEFAULT_TIME_ZONE: &str = "UTC";
@@ -13,8 +14,8 @@ const PHP_DEFAULT_TIME_ZONE: &str = "UTC";
 pub fn run(call: &Call) -> Answer {
     let shop = call.shop;
     let version = match &shop.version {
-        Some(version) => Some(version.clone()),
-        None => match open(call) {
+        Some(version) if !shop.platform.version.database_first => Some(version.clone()),
+        _ => match open(call) {
             Ok(mut db) => shop.version_with(db.as_mut()),
             Err(answer) => return answer,
         },
@@ -30,11 +31,10 @@ pub fn run(call: &Call) -> Answer {
         ("manufacturersImagesPath", path(&images.manufacturers)),
         ("manufacturersImagesPaths", path("")),
     ]);
-    let cart_vars = version
-        .map(|v| ("dbVersion".to_string(), v))
+    let cart_vars = shop
+        .cart_vars_with(version)
         .into_iter()
-        .chain(shop.cart_vars.iter().cloned())
-        .map(|(k, v)| (k, PhpValue::from(v)));
+        .map(|(k, v)| (k, serializable(&v)));
     let config = PhpValue::assoc([
         ("images", image_block),
         ("languages", PhpValue::list([])),
@@ -52,6 +52,30 @@ pub fn run(call: &Call) -> Answer {
         ),
     ]);
     call.seal_raw(config.to_serialized())
+}
+
+/// A value read from the shop's config files, as `serialize` writes it; a
+/// value only PHP could compute never gets this far (see `platform`).
+fn serializable(value: &ConfigValue) -> PhpValue {
+    match value {
+        ConfigValue::Null | ConfigValue::Unknown => PhpValue::Null,
+        ConfigValue::Bool(b) => PhpValue::Bool(*b),
+        ConfigValue::Int(i) => PhpValue::Int(*i),
+        ConfigValue::Float(f) => PhpValue::Float(*f),
+        ConfigValue::Str(s) => PhpValue::str(s),
+        ConfigValue::Array(entries) => PhpValue::Array(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        ConfigKey::Int(i) => PhpKey::Int(*i),
+                        ConfigKey::Str(s) => PhpKey::Bytes(s.clone().into_bytes()),
+                    };
+                    (key, serializable(v))
+                })
+                .collect(),
+        ),
+    }
 }
 
 /// The store root as the incumbent reports it: with a trailing `/`.

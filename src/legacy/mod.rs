@@ -266,13 +266,16 @@ fn dispatch(action: &str, form: &FormMap, bridge: &Bridge, identity: &Identity) 
         Ok(root) => root,
         Err(answer) => return answer,
     };
-    let shop = match bridge.shop(&root, form.get_str("cart_id")) {
+    let mut shop = match bridge.shop(&root, form.get_str("cart_id")) {
         Ok(shop) => shop,
         Err(ShopError::NotDetected(_)) => {
             return Answer::text("BRIDGE_ERROR_CONFIGURATION_NOT_FOUND")
         }
         Err(ShopError::Settings(_)) => return Answer::text("ERROR_READING_STORE_CONFIG_FILE"),
     };
+    if let Err(answer) = choose_cart_plugin(&mut shop, form) {
+        return answer;
+    }
     let call = Call {
         form,
         bridge,
@@ -320,6 +323,19 @@ const ACTIONS: &[&str] = &[
     "update",
     "delete",
 ];
+
+/// Where the cart is a plugin of a larger application (WordPress), which
+/// one is active decides the shop's version and cartVars: the incumbent
+/// asks the database before every action, and so do we.
+fn choose_cart_plugin(shop: &mut ShopSettings, form: &FormMap) -> Result<(), Answer> {
+    if shop.platform.plugins.is_none() {
+        return Ok(());
+    }
+    let mut db =
+        crate::db::connect(&shop.target).map_err(|e| Answer::text(query::error_message(&e)))?;
+    shop.detect_cart_plugin(db.as_mut(), form.get_str("cart_id"))
+        .map_err(Answer::text)
+}
 
 /// The signed `store_root`, which must be absolute and canonical (LEGACY.md
 /// §1.3); without it, the bridge's own idea of the store root.

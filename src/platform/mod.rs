@@ -5,22 +5,30 @@
 //! This module knows no platform by name: what it knows of each comes from
 //! that platform's `platform.toml` and `sql/` folder.
 
+pub mod dotenv;
+pub mod ini;
+pub mod lookup;
 pub mod php;
+pub mod plugins;
+mod settings;
+pub mod url;
+pub mod xml;
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::db::{MysqlTarget, Target};
-use php::{PhpFile, PhpValue};
+use lookup::{Spec, Template};
+pub use plugins::PluginsSpec;
+pub use settings::{read_settings, read_without_database, Images, SettingsError, ShopSettings};
 
 include!(concat!(env!("OUT_DIR"), "/platform_files.rs"));
 
 /// One platform, as its folder describes it.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Platform {
     pub name: String,
     pub title: String,
@@ -28,12 +36,18 @@ pub struct Platform {
     #[serde(default)]
     pub labels: Vec<String>,
     pub order: u32,
+    /// Lists of paths; the platform is there when every path of one list
+    /// exists (a path written `!path` must not exist).
     pub detect: Vec<Vec<String>>,
-    pub settings: SettingsSpec,
+    /// Where the database settings are; `None` for a platform whose
+    /// settings cartbridge cannot read (`note` says why).
+    pub settings: Option<SettingsSpec>,
+    /// Why the settings cannot be read, for platforms without `[settings]`.
+    pub note: Option<String>,
     #[serde(default)]
     pub version: VersionSpec,
     #[serde(default)]
-    pub images: Images,
+    pub images: ImagesSpec,
     /// Whether the platform stores text HTML-escaped (OpenCart runs every
     /// request value through `htmlspecialchars`); the native API undoes it.
     #[serde(default)]
@@ -42,47 +56,95 @@ pub struct Platform {
     /// runs, `sql/<variant>/<method>.sql` replaces `sql/<method>.sql`.
     #[serde(default, rename = "variant")]
     pub variants: Vec<Variant>,
+    /// `getconfig`'s `cartVars`, in order.
+    #[serde(default, rename = "cart_var")]
+    pub cart_vars: Vec<CartVarSpec>,
+    /// Shops whose cart is one of several plugins (WordPress).
+    pub plugins: Option<PluginsSpec>,
     /// `sql/<method>.sql` files, by method name.
     #[serde(skip)]
     pub sql: BTreeMap<String, String>,
 }
 
-/// Where a platform keeps its database settings.
+/// Where a platform keeps its database settings: lookups
+/// (`platforms/README.md`) read in `file`.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsSpec {
-    pub file: String,
+    /// The settings file; the first of the list that exists.
+    pub file: Spec,
+    /// When the file is found in the parent folder (`../app/etc/env.php`),
+    /// the parent is the shop's root (a `pub/` or `public/` document root).
     #[serde(default)]
-    pub host: Vec<String>,
+    pub parent_root: bool,
     #[serde(default)]
-    pub port: Vec<String>,
+    pub host: Spec,
     #[serde(default)]
-    pub socket: Vec<String>,
+    pub port: Spec,
     #[serde(default)]
-    pub user: Vec<String>,
+    pub socket: Spec,
     #[serde(default)]
-    pub password: Vec<String>,
+    pub user: Spec,
     #[serde(default)]
-    pub database: Vec<String>,
+    pub password: Spec,
     #[serde(default)]
-    pub prefix: Vec<String>,
+    pub database: Spec,
     #[serde(default)]
-    pub charset: Vec<String>,
+    pub prefix: Spec,
+    /// The connection charset (`SET NAMES`), where the shop names one.
     #[serde(default)]
-    pub time_zone: Vec<String>,
+    pub charset: Spec,
+    #[serde(default)]
+    pub time_zone: Spec,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VersionSpec {
+    /// Lookups in the shop's files, tried in order.
     #[serde(default)]
-    pub files: Vec<VersionFile>,
-    /// Asked when no file declares the version: one row, column `version`.
+    pub from: Spec,
+    /// Asked when no file declares the version: one row, first column.
     pub query: Option<String>,
+    /// Ask the database before the files (as the incumbent does for some
+    /// platforms).
+    #[serde(default)]
+    pub database_first: bool,
 }
 
+/// Where `getconfig`'s image folders come from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesSpec {
+    #[serde(default)]
+    pub images: Spec,
+    #[serde(default)]
+    pub categories: Spec,
+    #[serde(default)]
+    pub products: Spec,
+    #[serde(default)]
+    pub manufacturers: Spec,
+}
+
+/// One entry of `getconfig`'s `cartVars`.
 #[derive(Debug, Deserialize)]
-pub struct VersionFile {
-    pub file: String,
-    pub value: String,
+#[serde(deny_unknown_fields)]
+pub struct CartVarSpec {
+    pub name: String,
+    /// The value; an entry whose value is not found is left out. An entry
+    /// named `dbVersion` without a value marks where the version goes.
+    #[serde(default)]
+    pub value: Spec,
+    #[serde(default, rename = "type")]
+    pub kind: CartVarKind,
+    /// Left out when this resolves to a PHP-true value.
+    pub unless: Option<Template>,
+    /// For `type = "array"`: one element per file matching `dir/*.ext`.
+    pub each: Option<String>,
+    /// For `each`: the element's keys and values, read in its file; an
+    /// element is made for a file where the first field is found.
+    #[serde(default)]
+    pub fields: Vec<(String, Spec)>,
 }
 
 /// A schema generation of a platform, recognised by what the database
@@ -96,17 +158,17 @@ pub struct Variant {
     pub probe: String,
 }
 
-/// Image folders, as `getconfig` reports them.
-#[derive(Debug, Default, Clone, Deserialize)]
-pub struct Images {
-    #[serde(default)]
-    pub images: String,
-    #[serde(default)]
-    pub categories: String,
-    #[serde(default)]
-    pub products: String,
-    #[serde(default)]
-    pub manufacturers: String,
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CartVarKind {
+    #[default]
+    Text,
+    /// PHP's truthiness of the value (`""` and `"0"` are false).
+    Bool,
+    /// An integer when the value is one (a PHP `define` of a number).
+    Int,
+    /// An array: empty, or built with `each`.
+    Array,
 }
 
 /// Every platform compiled into the binary, in detection order.
@@ -164,9 +226,12 @@ pub fn detect(root: &Path, cart_id: Option<&str>) -> Option<&'static Platform> {
 impl Platform {
     /// Whether this platform's files are in `root`.
     pub fn is_present_in(&self, root: &Path) -> bool {
-        self.detect
-            .iter()
-            .any(|files| files.iter().all(|f| root.join(f).exists()))
+        self.detect.iter().any(|paths| {
+            paths.iter().all(|p| match p.strip_prefix('!') {
+                Some(absent) => !root.join(absent).exists(),
+                None => root.join(p).exists(),
+            })
+        })
     }
 
     /// The SQL of a native method, with the table prefix filled in.
@@ -184,145 +249,63 @@ impl Platform {
             .or_else(|| self.sql.get(method))
             .map(|sql| sql.replace("{prefix}", prefix))
     }
-}
 
-/// What the shop's own files say about its database and itself.
-#[derive(Debug, Clone)]
-pub struct ShopSettings {
-    pub platform: &'static Platform,
-    pub root: PathBuf,
-    pub target: Target,
-    pub prefix: String,
-    /// The version the shop's files declare, when they declare one.
-    pub version: Option<String>,
-    /// The connection charset the shop's config names (`cartVars.dbCharset`).
-    pub charset: Option<String>,
-    /// The shop's time zone, when its config names one.
-    pub time_zone: Option<String>,
-    /// Image folders, as `getconfig` reports them.
-    pub images: Images,
-    /// Further `cartVars` of `getconfig`, in order (beyond `dbVersion`).
-    pub cart_vars: Vec<(String, String)>,
-}
-
-impl ShopSettings {
-    /// The shop's version: from its files, else from its database.
-    pub fn version_with(&self, db: &mut dyn crate::db::Database) -> Option<String> {
-        if let Some(version) = &self.version {
-            return Some(version.clone());
-        }
-        let sql = self
-            .platform
-            .version
-            .query
-            .as_ref()?
-            .replace("{prefix}", &self.prefix);
-        let row = db.first_row(&sql, &[]).ok()??;
-        row.first()?.to_text().filter(|v| !v.is_empty())
-    }
-}
-
-/// Why a store's settings could not be read.
-#[derive(Debug)]
-pub enum SettingsError {
-    Unreadable(PathBuf, std::io::Error),
-    Missing(PathBuf, &'static str),
-}
-
-impl fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SettingsError::Unreadable(path, e) => {
-                write!(
-                    f,
-                    "cannot read the shop's settings file {}: {e}",
-                    path.display()
-                )
+    /// Every template this platform holds, each with whether a default
+    /// file (the settings file) is there for lookups that name none.
+    fn templates(&self) -> Vec<(&Template, bool)> {
+        let file = self.settings.is_some();
+        let mut specs: Vec<(&Spec, bool)> = Vec::new();
+        if let Some(s) = &self.settings {
+            specs.push((&s.file, false));
+            for spec in [
+                &s.host,
+                &s.port,
+                &s.socket,
+                &s.user,
+                &s.password,
+                &s.database,
+                &s.prefix,
+                &s.charset,
+                &s.time_zone,
+            ] {
+                specs.push((spec, true));
             }
-            SettingsError::Missing(path, what) => write!(
-                f,
-                "the shop's settings file {} does not say which database {what} to use",
-                path.display()
-            ),
         }
+        let mut versions = vec![&self.version];
+        let mut images = vec![&self.images];
+        let mut vars: Vec<&CartVarSpec> = self.cart_vars.iter().collect();
+        for cart in self.plugins.iter().flat_map(|p| &p.carts) {
+            versions.push(&cart.version);
+            images.extend(cart.images.as_ref());
+            vars.extend(&cart.cart_vars);
+        }
+        specs.extend(versions.iter().map(|v| (&v.from, file)));
+        for i in images {
+            for spec in [&i.images, &i.categories, &i.products, &i.manufacturers] {
+                specs.push((spec, file));
+            }
+        }
+        for var in &vars {
+            specs.push((&var.value, file));
+            specs.extend(var.fields.iter().map(|(_, f)| (f, true)));
+        }
+        let mut all: Vec<(&Template, bool)> = specs
+            .into_iter()
+            .flat_map(|(spec, file)| spec.0.iter().map(move |t| (t, file)))
+            .collect();
+        all.extend(
+            vars.iter()
+                .filter_map(|v| v.unless.as_ref())
+                .map(|t| (t, file)),
+        );
+        all
     }
 }
 
-/// Reads the shop's database settings from its own config file.
-pub fn read_settings(
-    platform: &'static Platform,
-    root: &Path,
-) -> Result<ShopSettings, SettingsError> {
-    let spec = &platform.settings;
-    let path = root.join(&spec.file);
-    let file = parse_php_file(&path)?;
-    let get = |locators: &[String]| first_value(&file, locators);
-    let database = get(&spec.database).ok_or(SettingsError::Missing(path.clone(), "name"))?;
-    let host = get(&spec.host).unwrap_or_default();
-    let port = get(&spec.port);
-    let mut mysql = MysqlTarget::from_host_setting(&host, port.as_deref());
-    if let Some(socket) = get(&spec.socket).filter(|s| !s.is_empty()) {
-        mysql.socket = Some(socket);
-    }
-    mysql.user = get(&spec.user).unwrap_or_default();
-    mysql.password = get(&spec.password).unwrap_or_default();
-    mysql.database = database;
-    mysql.charset = get(&spec.charset).filter(|c| !c.is_empty());
-    Ok(ShopSettings {
-        platform,
-        root: root.to_path_buf(),
-        charset: mysql.charset.clone(),
-        target: Target::Mysql(mysql),
-        prefix: get(&spec.prefix).unwrap_or_default(),
-        version: version_from_files(platform, root),
-        time_zone: get(&spec.time_zone).filter(|z| !z.is_empty()),
-        images: platform.images.clone(),
-        cart_vars: Vec::new(),
-    })
-}
-
-fn parse_php_file(path: &Path) -> Result<PhpFile, SettingsError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| SettingsError::Unreadable(path.to_path_buf(), e))?;
-    Ok(PhpFile::parse_bytes(&bytes, path))
-}
-
-fn version_from_files(platform: &Platform, root: &Path) -> Option<String> {
-    platform.version.files.iter().find_map(|v| {
-        let file = parse_php_file(&root.join(&v.file)).ok()?;
-        first_value(&file, std::slice::from_ref(&v.value))
-    })
-}
-
-/// The first of `locators` that names a value in `file`, as PHP would
-/// print it.
-fn first_value(file: &PhpFile, locators: &[String]) -> Option<String> {
-    locators
-        .iter()
-        .find_map(|l| locate(file, l).and_then(PhpValue::to_php_string))
-}
-
-/// Resolves one locator (`define X`, `var x.k`, `return a.b`,
-/// `property Class.name`).
-fn locate<'f>(file: &'f PhpFile, locator: &str) -> Option<&'f PhpValue> {
-    let (kind, target) = locator.split_once(' ')?;
-    let mut path = target.split('.');
-    match kind {
-        "define" => file.define(target),
-        "var" => {
-            let name = path.next()?;
-            let keys: Vec<&str> = path.collect();
-            file.variable(name)?.path(&keys)
-        }
-        "return" => file.returned()?.path(&path.collect::<Vec<_>>()),
-        "property" => {
-            let (class, name) = target.split_once('.')?;
-            // `*` matches any class and top-level `$this->x` (Oxid).
-            file.property(Some(class).filter(|c| *c != "*"), name)
-        }
-        _ => None,
-    }
-}
+#[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
+mod mutation_tests;
 
 #[cfg(test)]
 mod tests {
@@ -332,9 +315,22 @@ mod tests {
     fn every_platform_folder_loads_and_is_ordered() {
         let platforms = all();
         assert!(!platforms.is_empty());
-        assert!(platforms.windows(2).all(|w| w[0].order <= w[1].order));
+        assert!(platforms.windows(2).all(|w| w[0].order < w[1].order));
         for p in platforms {
             assert!(!p.detect.is_empty(), "{} detects nothing", p.name);
+            assert!(
+                p.settings.is_some() || p.note.is_some(),
+                "{}: a platform without [settings] says why in `note`",
+                p.name
+            );
+            for (template, has_default_file) in p.templates() {
+                assert!(
+                    has_default_file || !template.needs_default_file(),
+                    "{}: '{}' needs `in FILE`",
+                    p.name,
+                    template.source()
+                );
+            }
         }
     }
 
@@ -354,34 +350,5 @@ mod tests {
             opencart.sql("product.count", "oc_")
         );
         assert_eq!(opencart.variants[0].name, "4.1");
-    }
-
-    #[test]
-    fn opencart_settings_are_read_from_config_php() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("system")).unwrap();
-        std::fs::write(root.join("system/startup.php"), "<?php\n").unwrap();
-        std::fs::write(
-            root.join("index.php"),
-            "<?php\ndefine('VERSION', '3.0.3.8');\n",
-        )
-        .unwrap();
-        std::fs::write(
-            root.join("config.php"),
-            "<?php\n// define('DB_DATABASE', 'wrong');\ndefine('DB_HOSTNAME', 'db.example');\ndefine('DB_USERNAME', 'shop');\ndefine(\"DB_PASSWORD\", 'it\\'s');\ndefine('DB_DATABASE', 'oc');\ndefine('DB_PORT', '3307');\ndefine('DB_PREFIX', 'oc_');\n",
-        )
-        .unwrap();
-        let platform = detect(root, None).expect("OpenCart detected");
-        assert_eq!(platform.name, "opencart");
-        let settings = read_settings(platform, root).unwrap();
-        let Target::Mysql(m) = &settings.target else {
-            panic!("MySQL expected")
-        };
-        assert_eq!((m.host.as_str(), m.port), ("db.example", 3307));
-        assert_eq!((m.user.as_str(), m.password.as_str()), ("shop", "it's"));
-        assert_eq!(m.database, "oc");
-        assert_eq!(settings.prefix, "oc_");
-        assert_eq!(settings.version.as_deref(), Some("3.0.3.8"));
     }
 }

@@ -196,6 +196,12 @@ pub struct PhpFile {
     returned: Option<PhpValue>,
     properties: Vec<Member>,
     class_constants: Vec<Member>,
+    /// What methods return: the first `return` of each method body.
+    method_returns: Vec<Member>,
+    /// The first argument of the first top-level call of each function that
+    /// is not evaluated (`date_default_timezone_set('Europe/Berlin')`), by
+    /// lower-case name.
+    calls: Vec<(String, PhpValue)>,
 }
 
 /// A class property or class constant. `class` is `None` for `$this->x = …` outside a class
@@ -251,6 +257,23 @@ impl PhpFile {
     /// [`PhpFile::property`].
     pub fn class_constant(&self, class: Option<&str>, name: &str) -> Option<&PhpValue> {
         find_member(&self.class_constants, class, name)
+    }
+
+    /// The value the method's first `return` gives (`public static function
+    /// getVersion() { return '6.5.2'; }`); `class` as in [`PhpFile::property`].
+    pub fn method_return(&self, class: Option<&str>, name: &str) -> Option<&PhpValue> {
+        find_member(&self.method_returns, class, name)
+    }
+
+    /// The first argument of the first top-level call of `function` (a call
+    /// whose result the parser does not compute), e.g. the zone of
+    /// `date_default_timezone_set('Europe/Berlin')`.
+    pub fn call_argument(&self, function: &str) -> Option<&PhpValue> {
+        let function = function.to_ascii_lowercase();
+        self.calls
+            .iter()
+            .find(|(name, _)| *name == function)
+            .map(|(_, v)| v)
     }
 
     /// All constants, sorted by name.
@@ -1073,6 +1096,8 @@ struct Ctx {
     in_function: bool,
     /// The class whose body or method is being read.
     class: Option<String>,
+    /// The method whose body is being read.
+    method: Option<String>,
 }
 
 /// Where an assigned value goes.
@@ -1219,6 +1244,7 @@ impl<'s> Parser<'s> {
                 certain: true,
                 in_function: false,
                 class: None,
+                method: None,
             },
             vars: BTreeMap::new(),
             out: PhpFile::default(),
@@ -1540,7 +1566,11 @@ impl<'s> Parser<'s> {
             self.expr()?
         };
         self.end_of_statement()?;
-        if !self.ctx.live || self.ctx.in_function {
+        if self.ctx.in_function {
+            self.record_method_return(value);
+            return Ok(());
+        }
+        if !self.ctx.live {
             return Ok(());
         }
         // The first return that may run wins, unless its value is unknown.
@@ -1550,6 +1580,24 @@ impl<'s> Parser<'s> {
         // PHP stops reading the file at a return that always runs.
         self.stopped = self.ctx.certain;
         Ok(())
+    }
+
+    /// The first `return` of a method body is what the method returns
+    /// (later ones are under conditions the first did not take).
+    fn record_method_return(&mut self, value: PhpValue) {
+        let (Some(class), Some(method)) = (self.ctx.class.clone(), self.ctx.method.clone()) else {
+            return;
+        };
+        if !self.ctx.live || find_member(&self.out.method_returns, Some(&class), &method).is_some()
+        {
+            return;
+        }
+        let value = self.charge(value);
+        self.out.method_returns.push(Member {
+            class: Some(class),
+            name: method,
+            value,
+        });
     }
 
     fn const_statement(&mut self) -> PResult<()> {
@@ -1859,7 +1907,7 @@ impl<'s> Parser<'s> {
     /// A method: its body is read for `$this->name = …` assignments, with its own variables.
     fn method(&mut self) -> PResult<()> {
         self.eat_op("&");
-        let Tok::Name(_) = self.bump() else {
+        let Tok::Name(name) = self.bump() else {
             return Err(Syntax);
         };
         self.skip_group("(", ")")?;
@@ -1871,6 +1919,7 @@ impl<'s> Parser<'s> {
         let saved_vars = std::mem::take(&mut self.vars);
         self.ctx.in_function = true;
         self.ctx.certain = false;
+        self.ctx.method = Some(name);
         let result = self.block();
         self.vars = saved_vars;
         self.ctx = saved_ctx;
@@ -2394,9 +2443,31 @@ impl<'s> Parser<'s> {
             "strval" => cast_arg(&args, "string"),
             "boolval" => cast_arg(&args, "bool"),
             "floatval" => cast_arg(&args, "float"),
-            _ => PhpValue::Unknown,
+            _ => {
+                self.record_call(&function, &args);
+                PhpValue::Unknown
+            }
         };
         Ok(Operand::value(self.charge(value)))
+    }
+
+    fn record_call(&mut self, function: &str, args: &[Arg]) {
+        if self.ctx.in_function || !self.ctx.live {
+            return;
+        }
+        let function = function.to_ascii_lowercase();
+        if self.out.calls.iter().any(|(name, _)| *name == function) {
+            return;
+        }
+        let first = match args.first().map(|a| &a.value) {
+            Some(
+                v @ (PhpValue::Str(_) | PhpValue::Int(_) | PhpValue::Float(_) | PhpValue::Bool(_)),
+            ) => v.clone(),
+            Some(PhpValue::Null) => PhpValue::Null,
+            _ => PhpValue::Unknown,
+        };
+        let first = self.charge(first);
+        self.out.calls.push((function, first));
     }
 
     fn call_define(&mut self, args: &[Arg]) -> PhpValue {
