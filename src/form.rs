@@ -130,11 +130,13 @@ impl FormMap {
     }
 
     /// Whether the key is present, whatever its value.
+    #[cfg(test)]
     pub fn contains(&self, key: &str) -> bool {
         self.index.contains_key(key.as_bytes())
     }
 
     /// Takes a key out, keeping the order of the others.
+    #[cfg(test)]
     pub fn remove(&mut self, key: &[u8]) -> Option<FormValue> {
         let at = self.index.remove(key)?;
         let (_, value) = self.entries.remove(at);
@@ -161,6 +163,7 @@ impl FormMap {
     }
 
     /// The number of entries at this level.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -764,6 +767,7 @@ fn percent_encode(bytes: &[u8], keep: impl Fn(u8) -> bool, space: &str) -> Strin
 /// PHP `http_build_query()` with default arguments over the tree, in the
 /// tree's order: `&` between pairs, nested keys as `name%5Bkey%5D=...`
 /// recursively, empty maps omitted.
+#[cfg(test)]
 pub fn http_build_query(map: &FormMap) -> String {
     let mut out = String::new();
     for (key, value) in map.iter() {

@@ -144,6 +144,7 @@ impl ResponseSink for BufferedResponse {
 
 impl BufferedResponse {
     /// A header of the answer, by case-insensitive name.
+    #[cfg(test)]
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

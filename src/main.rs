@@ -6,10 +6,6 @@
 //! listening socket, as spawn-fcgi, mod_fcgid and systemd hand it over),
 //! or from a terminal (the command line in `cli`).
 
-// Parts of the legacy and native layers are built ahead of the actions that
-// use them (getconfig, the technician commands); this goes when they land.
-#![allow(dead_code)]
-
 mod access;
 mod api;
 mod app;

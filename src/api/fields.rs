@@ -339,13 +339,10 @@ mod tests {
             .iter()
             .map(|n| Column {
                 name: n.to_string(),
-                table: String::new(),
                 kind: ColumnKind::Other,
                 native_type: "",
                 length: 0,
                 decimals: 0,
-                not_null: false,
-                primary_key: false,
             })
             .collect()
     }

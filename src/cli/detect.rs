@@ -79,6 +79,10 @@ fn describe(out: &mut String, shop: &ShopSettings, overridden: bool) {
         (None, None, None) => "(not found)".into(),
     };
     line(out, "version", &version);
+    if let Some(plugins) = &shop.platform.plugins {
+        let names: Vec<&str> = plugins.carts.iter().map(|c| c.name.as_str()).collect();
+        line(out, "cart plugins", &names.join(", "));
+    }
     match &shop.target {
         Target::Mysql(m) => {
             match &m.socket {

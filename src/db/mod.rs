@@ -73,14 +73,11 @@ pub enum ColumnKind {
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
-    pub table: String,
     pub kind: ColumnKind,
     /// The server's type name (`LONG`, `NEWDECIMAL`, `VAR_STRING`, ...).
     pub native_type: &'static str,
     pub length: u64,
     pub decimals: u8,
-    pub not_null: bool,
-    pub primary_key: bool,
 }
 
 /// What a statement did, once its rows (if any) have been streamed.

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use mysql::consts::{ColumnFlags, ColumnType};
+use mysql::consts::ColumnType;
 use mysql::prelude::Queryable;
 
 use super::{
@@ -309,16 +309,12 @@ fn describe(column: &mysql::Column) -> Column {
         }
         _ => ColumnKind::Other,
     };
-    let flags = column.flags();
     Column {
         name: column.name_str().into_owned(),
-        table: column.table_str().into_owned(),
         kind,
         native_type: native_type_name(column.column_type()),
         length: u64::from(column.column_length()),
         decimals: column.decimals(),
-        not_null: flags.contains(ColumnFlags::NOT_NULL_FLAG),
-        primary_key: flags.contains(ColumnFlags::PRI_KEY_FLAG),
     }
 }
 

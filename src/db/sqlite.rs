@@ -157,14 +157,11 @@ impl Database for SqliteDb {
                 let scale = decimal_scale(c.decl_type());
                 Column {
                     name: c.name().to_string(),
-                    table: String::new(),
                     kind: kind_of(c.decl_type()),
                     native_type: "TEXT",
                     // A declared scale is kept even when it is 0.
                     length: u64::from(scale.is_some()),
                     decimals: scale.map_or(0, |s| s.min(30) as u8),
-                    not_null: false,
-                    primary_key: false,
                 }
             })
             .collect();

@@ -49,6 +49,7 @@ impl Env {
     }
 }
 
+#[cfg(test)]
 pub fn parse(source: &[u8]) -> Result<Env, String> {
     let mut env = Env::default();
     env.load(source)?;

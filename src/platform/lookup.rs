@@ -156,6 +156,7 @@ impl Template {
     }
 
     /// Whether every lookup names its file or needs none.
+    #[cfg(test)]
     pub fn needs_default_file(&self) -> bool {
         self.parts.iter().any(|p| match p {
             Part::Hole(h) => h.file.is_none() && !matches!(h.lookup, Lookup::Exists(_)),

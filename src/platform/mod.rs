@@ -204,6 +204,7 @@ fn load_all() -> Vec<Platform> {
 }
 
 /// Finds a platform by its folder name.
+#[cfg(test)]
 pub fn by_name(name: &str) -> Option<&'static Platform> {
     all().iter().find(|p| p.name == name)
 }
@@ -235,6 +236,7 @@ impl Platform {
     }
 
     /// The SQL of a native method, with the table prefix filled in.
+    #[cfg(test)]
     pub fn sql(&self, method: &str, prefix: &str) -> Option<String> {
         self.sql_for(method, &[], prefix)
     }
@@ -252,6 +254,7 @@ impl Platform {
 
     /// Every template this platform holds, each with whether a default
     /// file (the settings file) is there for lookups that name none.
+    #[cfg(test)]
     fn templates(&self) -> Vec<(&Template, bool)> {
         let file = self.settings.is_some();
         let mut specs: Vec<(&Spec, bool)> = Vec::new();

@@ -120,6 +120,7 @@ fn is_canonical_int(s: &str) -> bool {
 
 impl PhpValue {
     /// The string, if this is a string value (no conversion).
+    #[cfg(test)]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             PhpValue::Str(s) => Some(s),
@@ -174,6 +175,7 @@ impl PhpValue {
     }
 
     /// Nested array lookup: `path(&["db", "connection", "default"])`.
+    #[cfg(test)]
     pub fn path(&self, keys: &[&str]) -> Option<&PhpValue> {
         keys.iter().try_fold(self, |value, key| value.get(key))
     }
@@ -215,6 +217,7 @@ struct Member {
 
 impl PhpFile {
     /// Parses PHP source given as text. Never fails; see [`PhpFile::parse_bytes`].
+    #[cfg(test)]
     pub fn parse(source: &str, file_path: &Path) -> PhpFile {
         PhpFile::parse_bytes(source.as_bytes(), file_path)
     }
@@ -274,16 +277,6 @@ impl PhpFile {
             .iter()
             .find(|(name, _)| *name == function)
             .map(|(_, v)| v)
-    }
-
-    /// All constants, sorted by name.
-    pub fn defines(&self) -> impl Iterator<Item = (&str, &PhpValue)> {
-        self.defines.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
-    /// All top-level variables, sorted by name (without `$`).
-    pub fn variables(&self) -> impl Iterator<Item = (&str, &PhpValue)> {
-        self.variables.iter().map(|(k, v)| (k.as_str(), v))
     }
 }
 
