@@ -17,6 +17,7 @@ mod auth;
 mod cli;
 mod db;
 mod demo;
+mod deploy;
 mod form;
 mod http;
 mod legacy;

@@ -433,6 +433,11 @@ pub fn load_private_config(bridge_dir: &Path) -> Result<BridgeConfig, String> {
     read_private_config(&bridge_dir.join(PRIVATE_DIR).join("config.toml"))
 }
 
+/// The text of config.toml (a remote deploy uploads it).
+pub fn render_private_config(config: &BridgeConfig) -> std::io::Result<String> {
+    toml::to_string_pretty(config).map_err(std::io::Error::other)
+}
+
 /// Writes config.toml with mode 0600 inside a 0700 private folder.
 pub fn write_private_config(bridge_dir: &Path, config: &BridgeConfig) -> std::io::Result<PathBuf> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -442,7 +447,7 @@ pub fn write_private_config(bridge_dir: &Path, config: &BridgeConfig) -> std::io
         .mode(0o700)
         .create(&private)?;
     let path = private.join("config.toml");
-    let text = toml::to_string_pretty(config).map_err(std::io::Error::other)?;
+    let text = render_private_config(config)?;
     let tmp = private.join("config.toml.tmp");
     let mut file = std::fs::OpenOptions::new()
         .write(true)
