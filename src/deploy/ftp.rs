@@ -36,7 +36,11 @@ impl Stream for rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
         while self.conn.wants_write() {
             self.conn.write_tls(&mut self.sock)?;
         }
-        self.sock.shutdown(std::net::Shutdown::Write)
+        // Wait for the server to close: it has read all the data when it
+        // does (closing first loses what its TLS layer still buffers).
+        let mut rest = [0u8; 4096];
+        while matches!(self.sock.read(&mut rest), Ok(n) if n > 0) {}
+        Ok(())
     }
 }
 

@@ -295,6 +295,15 @@ impl<'a> Site<'a> {
         }
         for rel in manifest.dirs.iter().rev() {
             let path = self.path(rel);
+            if rel.ends_with(&format!("/{}", crate::store::PRIVATE_DIR)) {
+                // Deploy made the private folder: all in it is the bridge's
+                // (its config, and the nonces and history it keeps since).
+                for entry in self.remote.list(&path)?.iter().filter(|e| !e.dir) {
+                    let file = format!("{path}/{}", entry.name);
+                    self.remote.remove_file(&file)?;
+                    lines.push(format!("removed  {file}"));
+                }
+            }
             match self.remote.remove_dir(&path) {
                 Ok(()) => lines.push(format!("removed  {path}")),
                 Err(_) => lines.push(format!(
