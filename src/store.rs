@@ -391,7 +391,13 @@ impl Bridge {
 /// are the incumbent's own strings.
 pub fn incumbent_token(config_php: &Path) -> Result<String, &'static str> {
     let source = std::fs::read(config_php).map_err(|_| "ERROR_TOKEN_NOT_DEFINED")?;
-    let file = PhpFile::parse_bytes(&source, config_php);
+    incumbent_token_in(&source, config_php)
+}
+
+/// [`incumbent_token`] of a `config.php`'s bytes (deploy reads it over FTP);
+/// `name` names the file in messages.
+pub fn incumbent_token_in(source: &[u8], name: &Path) -> Result<String, &'static str> {
+    let file = PhpFile::parse_bytes(source, name);
     let token = ["M1_TOKEN", "A2CBC_TOKEN"]
         .iter()
         .find_map(|name| file.define(name).and_then(|v| v.to_php_string()))

@@ -380,7 +380,12 @@ fn refusals_replace_and_rollback_byte_for_byte() {
     let old = root.join("bridge2cart");
     fs::create_dir_all(&old).unwrap();
     fs::write(old.join("bridge.php"), "<?php // the incumbent\r\n").unwrap();
-    fs::write(old.join("config.php"), "<?php define('M1_TOKEN', 'x');\n").unwrap();
+    let token = "0123456789abcdef0123456789abcdef";
+    fs::write(
+        old.join("config.php"),
+        format!("<?php define('M1_TOKEN', '{token}');\n"),
+    )
+    .unwrap();
     let before = snapshot(&root);
     let run = cartbridge(&["deploy", &at("shop")]);
     assert_eq!(run.code, 1, "{}", run.text);
@@ -391,8 +396,14 @@ fn refusals_replace_and_rollback_byte_for_byte() {
         "a refused deploy changes nothing",
     );
 
-    let run = cartbridge(&["deploy", &at("shop"), "--replace"]);
+    let run = cartbridge(&["deploy", &at("shop"), "--replace", "--import-legacy"]);
     assert_eq!(run.code, 0, "{}", run.text);
+    assert!(run.text.contains("imported the store key"), "{}", run.text);
+    let config = fs::read_to_string(root.join("bridge2cart/.cartbridge/config.toml")).unwrap();
+    assert!(
+        config.contains(token),
+        "the incumbent's key is kept: {config}"
+    );
     assert!(root
         .join("bridge2cart.cartbridge-backup/bridge.php")
         .is_file());

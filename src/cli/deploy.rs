@@ -112,6 +112,7 @@ struct Options {
     replace: bool,
     rollback: bool,
     rules: bool,
+    import_legacy: bool,
 }
 
 fn parse(args: Vec<OsString>, deploy: bool) -> Result<Options, Failure> {
@@ -142,6 +143,7 @@ fn parse(args: Vec<OsString>, deploy: bool) -> Result<Options, Failure> {
             Long("replace") if deploy => o.replace = true,
             Long("rollback") if deploy => o.rollback = true,
             Long("no-rules") if deploy => o.rules = false,
+            Long("import-legacy") if deploy => o.import_legacy = true,
             other => return Err(usage_error(other.unexpected())),
         }
     }
@@ -302,7 +304,14 @@ fn upload(o: &Options, target: &Target, remote: &mut dyn Remote) -> Result<i32, 
         }
     };
     let binary = std::fs::read(&binary).map_err(|e| (1, format!("{}: {e}", binary.display())))?;
-    let (config, shown) = fresh_config().map_err(|e| (1, format!("cannot create keys: {e}")))?;
+    let mut site = Site::new(remote, &target.root);
+    let imported = if o.import_legacy {
+        Some(incumbent_token(&mut site)?)
+    } else {
+        None
+    };
+    let (config, shown) =
+        fresh_config(imported).map_err(|e| (1, format!("cannot create keys: {e}")))?;
     let config_text = store::render_private_config(&config).map_err(|e| (1, e.to_string()))?;
     let private = format!("{BRIDGE_DIR}/{}", store::PRIVATE_DIR);
     let mut uploads = vec![Upload {
@@ -323,7 +332,6 @@ fn upload(o: &Options, target: &Target, remote: &mut dyn Remote) -> Result<i32, 
         mode: 0o600,
     });
     let dirs = [(BRIDGE_DIR, 0o755), (private.as_str(), 0o700)];
-    let mut site = Site::new(remote, &target.root);
     println!("cartbridge deploy: {}", target.show());
     let manifest = site
         .deploy(o.replace, &dirs, &uploads)
@@ -370,19 +378,54 @@ fn upload(o: &Options, target: &Target, remote: &mut dyn Remote) -> Result<i32, 
     Ok(i32::from(report.failed()))
 }
 
-/// A new private config: a legacy store key and a first API key, each
-/// shown once to the operator (lines to print).
-fn fresh_config() -> io::Result<(BridgeConfig, Vec<String>)> {
+/// The store key of the incumbent's `bridge2cart/config.php` on the server
+/// (`--import-legacy`): the gateway keeps using it.
+fn incumbent_token(site: &mut Site) -> Result<String, Failure> {
+    let rel = format!("{BRIDGE_DIR}/config.php");
+    let path = site.path(&rel);
+    let source = site
+        .read(&rel)
+        .map_err(|e| (1, format!("cannot read {path}: {e}")))?
+        .ok_or_else(|| {
+            (
+                1,
+                format!("--import-legacy: there is no {path} to import the store key from"),
+            )
+        })?;
+    store::incumbent_token_in(&source, std::path::Path::new(&path)).map_err(|e| {
+        (
+            1,
+            format!("--import-legacy: {path} holds no usable store key ({e})"),
+        )
+    })
+}
+
+/// A new private config: the legacy store key (imported, or new and shown
+/// once) and a first API key shown once (lines to print).
+fn fresh_config(imported: Option<String>) -> io::Result<(BridgeConfig, Vec<String>)> {
     let mut config = BridgeConfig::default();
-    let token = crate::access::keys::new_legacy_token()?;
     let key = create_first_key(FIRST_KEY_ID)?;
-    let lines = vec![
-        format!("created  a legacy store key (give it to the gateway; shown once): {token}"),
-        format!(
-            "created  API key '{}' with secret {} (shown once: store it in the gateway)",
-            key.id, key.secret
-        ),
-    ];
+    let mut lines = Vec::new();
+    let token = match imported {
+        Some(token) => {
+            lines.push(
+                "imported the store key of the incumbent's config.php (the gateway keeps using it)"
+                    .to_string(),
+            );
+            token
+        }
+        None => {
+            let token = crate::access::keys::new_legacy_token()?;
+            lines.push(format!(
+                "created  a legacy store key (give it to the gateway; shown once): {token}"
+            ));
+            token
+        }
+    };
+    lines.push(format!(
+        "created  API key '{}' with secret {} (shown once: store it in the gateway)",
+        key.id, key.secret
+    ));
     config.legacy.token = Some(token);
     config.keys.push(key);
     Ok((config, lines))

@@ -34,7 +34,8 @@ USAGE:
     cartbridge doctor [--store DIR] [--url URL]
     cartbridge uninstall [--store DIR]
     cartbridge deploy ftp[s]://USER@HOST[:PORT]/STORE-ROOT [--password-file F | --password-env VAR]
-                      [--url URL] [--replace | --rollback] [--ca-file PEM] [--binary FILE] [--no-rules]
+                      [--url URL] [--replace [--import-legacy] | --rollback] [--ca-file PEM]
+                      [--binary FILE] [--no-rules]
     cartbridge undeploy ftp[s]://USER@HOST[:PORT]/STORE-ROOT [--password-file F | --password-env VAR]
     cartbridge key add|set|list|disable|enable|delete|rotate|import-legacy ... [--store DIR]
     cartbridge log [verify] [--key NAME] [--outcome O] [--since T] [--until T] [--store DIR]
@@ -72,8 +73,8 @@ COMMANDS:
               read back, modes set and checked, new keys shown once, then a
               signed cart.info at --url. The password comes from
               --password-file, CARTBRIDGE_DEPLOY_PASSWORD or the terminal.
-              --replace moves an existing bridge2cart/ aside; --rollback
-              restores it.
+              --replace moves an existing bridge2cart/ aside (--import-legacy
+              keeps the store key of its config.php); --rollback restores it.
     undeploy  Remove from the server exactly what deploy wrote.
 
 Under a web server the binary needs no arguments: it runs as CGI when

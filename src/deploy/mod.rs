@@ -271,6 +271,15 @@ impl<'a> Site<'a> {
         Ok(())
     }
 
+    /// The bytes of a file under the store root, if it is there.
+    pub fn read(&mut self, rel: &str) -> io::Result<Option<Vec<u8>>> {
+        if self.entry(rel).is_none() {
+            return Ok(None);
+        }
+        let path = self.path(rel);
+        self.remote.get(&path).map(Some)
+    }
+
     /// The manifest deploy left on the server, if any.
     pub fn manifest(&mut self) -> io::Result<Option<Manifest>> {
         if self.entry(MANIFEST).is_none() {
