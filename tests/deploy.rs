@@ -443,3 +443,26 @@ fn an_upload_stored_in_ascii_mode_is_detected_and_the_old_bridge_put_back() {
         "the failed deploy left the shop as it was"
     );
 }
+
+#[test]
+fn a_bridge_that_does_not_answer_is_explained_and_can_be_taken_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fake_shop(dir.path());
+    let before = snapshot(&root);
+    let ftp = ftpd(dir.path(), dir.path(), &[]);
+    let target = format!("ftp://{USER}@127.0.0.1:{}/shop", ftp.port);
+    // Nothing listens there: the web server is down or the address wrong.
+    let url = format!("http://127.0.0.1:{}/", free_port());
+    let run = cartbridge(&["deploy", &target, "--url", &url]);
+    assert_eq!(run.code, 1, "{}", run.text);
+    assert!(run.text.contains(" FAIL  web server"), "{}", run.text);
+    assert!(
+        run.text
+            .contains(&format!("To go back: cartbridge undeploy {target}")),
+        "{}",
+        run.text
+    );
+    let run = cartbridge(&["undeploy", &target]);
+    assert_eq!(run.code, 0, "{}", run.text);
+    assert_same_tree(&snapshot(&root), &before, "undeploy after a failed check");
+}
