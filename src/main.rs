@@ -13,6 +13,7 @@ mod auth;
 mod cli;
 mod db;
 mod demo;
+mod deploy;
 mod form;
 mod http;
 mod legacy;

@@ -408,7 +408,13 @@ impl Bridge {
 /// are the incumbent's own strings.
 pub fn incumbent_token(config_php: &Path) -> Result<String, &'static str> {
     let source = std::fs::read(config_php).map_err(|_| "ERROR_TOKEN_NOT_DEFINED")?;
-    let file = PhpFile::parse_bytes(&source, config_php);
+    incumbent_token_in(&source, config_php)
+}
+
+/// [`incumbent_token`] of a `config.php`'s bytes (deploy reads it over FTP);
+/// `name` names the file in messages.
+pub fn incumbent_token_in(source: &[u8], name: &Path) -> Result<String, &'static str> {
+    let file = PhpFile::parse_bytes(source, name);
     let token = ["M1_TOKEN", "A2CBC_TOKEN"]
         .iter()
         .find_map(|name| file.define(name).and_then(|v| v.to_php_string()))
@@ -450,6 +456,11 @@ pub fn load_private_config(bridge_dir: &Path) -> Result<BridgeConfig, String> {
     read_private_config(&bridge_dir.join(PRIVATE_DIR).join("config.toml"))
 }
 
+/// The text of config.toml (a remote deploy uploads it).
+pub fn render_private_config(config: &BridgeConfig) -> std::io::Result<String> {
+    toml::to_string_pretty(config).map_err(std::io::Error::other)
+}
+
 /// Writes config.toml with mode 0600 inside a 0700 private folder.
 pub fn write_private_config(bridge_dir: &Path, config: &BridgeConfig) -> std::io::Result<PathBuf> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -459,7 +470,7 @@ pub fn write_private_config(bridge_dir: &Path, config: &BridgeConfig) -> std::io
         .mode(0o700)
         .create(&private)?;
     let path = private.join("config.toml");
-    let text = toml::to_string_pretty(config).map_err(std::io::Error::other)?;
+    let text = render_private_config(config)?;
     let tmp = private.join("config.toml.tmp");
     let mut file = std::fs::OpenOptions::new()
         .write(true)

@@ -4,6 +4,8 @@
 #   * Debian packages: mariadb-server mariadb-client nginx-light fcgiwrap spawn-fcgi libfcgi-bin
 #     apache2 (mod_cgid, mod_rewrite), curl, systemd (systemd-socket-activate)
 #     (installed only when a program is missing; `apt-get update` only then);
+#   * PyPI: pyftpdlib and pyOpenSSL, the FTP and FTPS server of tests/deploy.rs
+#     (tests/deploy_support/ftpd.py), installed with pip when python3 cannot import them;
 #   * MariaDB answering on 127.0.0.1:3306 as root with an empty password (started when it is not
 #     running; a running server is never restarted).
 #
@@ -51,6 +53,8 @@ have cgi-fcgi || missing+=(libfcgi-bin)
 have apache2 || missing+=(apache2)
 have curl || missing+=(curl)
 have systemd-socket-activate || missing+=(systemd)
+have openssl || missing+=(openssl)
+have python3 || missing+=(python3 python3-pip)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
@@ -65,7 +69,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     rm -f "$log"
     for p in mariadbd:mariadb-server mariadb:mariadb-client nginx:nginx-light fcgiwrap:fcgiwrap \
              spawn-fcgi:spawn-fcgi cgi-fcgi:libfcgi-bin apache2:apache2 curl:curl \
-             systemd-socket-activate:systemd; do
+             systemd-socket-activate:systemd openssl:openssl python3:python3; do
         have "${p%%:*}" || { [ "${p%%:*}" = mariadbd ] && have mysqld; } ||
             die "${p#*:}: installed but '${p%%:*}' is still not on PATH"
     done
@@ -177,6 +181,21 @@ fi
 dbver=$(mariadb --no-defaults -uroot -h"$DB_HOST" -P"$DB_PORT" -N -B -e 'select version()' 2>/dev/null)
 echo "mariadb: running ($dbver) at $DB_HOST:$DB_PORT, root without password$started"
 echo "mariadb client: $(command -v mariadb) $(pkgver mariadb-client-core || true)"
+
+# ---------------------------------------------------------------------------------------------
+# 2b. The FTP/FTPS server of tests/deploy.rs (PyPI)
+# ---------------------------------------------------------------------------------------------
+if ! python3 -c 'import pyftpdlib, OpenSSL' >/dev/null 2>&1; then
+    echo "installing: pyftpdlib pyopenssl (pip)"
+    log=$(mktemp /tmp/cb-services-pip.XXXXXX)
+    python3 -m pip install -q pyftpdlib pyopenssl >"$log" 2>&1 ||
+        python3 -m pip install -q --break-system-packages pyftpdlib pyopenssl >>"$log" 2>&1 ||
+        { tail -n 30 "$log" >&2; die "pyftpdlib: pip install pyftpdlib pyopenssl failed (log: $log)"; }
+    rm -f "$log"
+    python3 -c 'import pyftpdlib, OpenSSL' >/dev/null 2>&1 ||
+        die "pyftpdlib: installed but python3 cannot import pyftpdlib and OpenSSL"
+fi
+echo "pyftpdlib: $(python3 -c 'import pyftpdlib; print(pyftpdlib.__ver__)') (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'))"
 
 # ---------------------------------------------------------------------------------------------
 # 3. Web-server side programs (started per test by the harness, only reported here)

@@ -155,7 +155,7 @@ pub fn diagnose(root: &Path, url: Option<&Url>) -> Report {
     checks.extend(check_binary(&bridge));
     checks.push(check_modes(&bridge));
     match url {
-        Some(url) => checks.extend(check_web(&bridge, &shop, url)),
+        Some(url) => checks.extend(check_web(&bridge, &shop.platform.name, url)),
         None => checks.push(Check::warn(
             "web server",
             "not checked over HTTP",
@@ -548,6 +548,16 @@ fn check_modes(bridge: &Bridge) -> Check {
 // Over HTTP
 // ------------------------------------------------------------------------
 
+/// The remote part of the doctor, for a bridge deployed to another
+/// machine: only `bridge.config` is known here (its keys sign the calls),
+/// `where_` names the bridge in the report.
+pub fn diagnose_remote(bridge: &Bridge, platform: &str, url: &Url, where_: &str) -> Report {
+    Report {
+        root: PathBuf::from(where_),
+        checks: check_web(bridge, platform, url),
+    }
+}
+
 /// The bridge folder's URL path under the shop's URL (`/shop/bridge2cart`);
 /// a URL given as the bridge folder or bridge.php itself is understood.
 fn bridge_path(url: &Url) -> String {
@@ -558,7 +568,7 @@ fn bridge_path(url: &Url) -> String {
     format!("{path}/bridge2cart")
 }
 
-fn check_web(bridge: &Bridge, shop: &ShopSettings, url: &Url) -> Vec<Check> {
+fn check_web(bridge: &Bridge, platform: &str, url: &Url) -> Vec<Check> {
     let base = bridge_path(url);
     let at = |path: &str| url.with_path(&format!("{base}{path}"));
     let runs_url = at("/cartbridge");
@@ -576,7 +586,7 @@ fn check_web(bridge: &Bridge, shop: &ShopSettings, url: &Url) -> Vec<Check> {
     checks.push(check_banner(&at("/bridge.php")));
     checks.push(check_signed_call(
         bridge,
-        shop,
+        platform,
         &at("/cartbridge/cart.info.json"),
     ));
     checks.push(check_large_call(
@@ -700,7 +710,7 @@ fn refused(name: &'static str, url: &Url, signed: &Signed) -> Check {
     )
 }
 
-fn check_signed_call(bridge: &Bridge, shop: &ShopSettings, url: &Url) -> Check {
+fn check_signed_call(bridge: &Bridge, platform: &str, url: &Url) -> Check {
     let name = "signed call";
     let signed = match signed_call(bridge, name, url, "cart.info", b"") {
         Ok(signed) => signed,
@@ -710,7 +720,7 @@ fn check_signed_call(bridge: &Bridge, shop: &ShopSettings, url: &Url) -> Check {
         return refused(name, url, &signed);
     }
     let result = &signed.answer["result"];
-    if result["platform"] != shop.platform.name.as_str() {
+    if result["platform"] != platform {
         return Check::fail(
             name,
             format!("{url} answered for another shop ({})", result["platform"]),

@@ -26,7 +26,7 @@ const BLOCK_END: &str = "# END cartbridge";
 /// The manifest's name inside the private folder.
 const MANIFEST: &str = "installed.json";
 /// The name of the first native API key.
-const FIRST_KEY_ID: &str = "gateway";
+pub const FIRST_KEY_ID: &str = "gateway";
 
 /// What install wrote, so that uninstall removes exactly that.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -370,7 +370,7 @@ impl Installer {
 /// The first key of a store: read scopes only, from any address until the
 /// owner names the gateway's (`cartbridge key set gateway --ip ...`; doctor
 /// keeps saying so).
-fn create_first_key(id: &str) -> io::Result<store::KeyConfig> {
+pub fn create_first_key(id: &str) -> io::Result<store::KeyConfig> {
     let secret = crate::access::keys::new_secret()?;
     Ok(store::KeyConfig {
         any_ip: true,

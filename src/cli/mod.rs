@@ -5,6 +5,7 @@
 //! 2 the command line was wrong).
 
 mod call;
+mod deploy;
 mod detect;
 mod doctor;
 mod fetch;
@@ -34,6 +35,10 @@ USAGE:
     cartbridge install --store DIR [--server apache|nginx|none] [--url URL]
     cartbridge doctor [--store DIR] [--url URL]
     cartbridge uninstall [--store DIR]
+    cartbridge deploy ftp[s]://USER@HOST[:PORT]/STORE-ROOT [--password-file F | --password-env VAR]
+                      [--url URL] [--replace [--import-legacy] | --rollback] [--ca-file PEM]
+                      [--binary FILE] [--no-rules]
+    cartbridge undeploy ftp[s]://USER@HOST[:PORT]/STORE-ROOT [--password-file F | --password-env VAR]
     cartbridge key add|set|list|disable|enable|delete|rotate|import-legacy ... [--store DIR]
     cartbridge log [verify] [--key NAME] [--outcome O] [--since T] [--until T] [--store DIR]
     cartbridge import-php-bridge <bridge2cart folder>
@@ -68,6 +73,14 @@ COMMANDS:
               --url, the web server; says how to fix each problem. Exit
               status 1 when something must be fixed.
     uninstall Remove every file install wrote (keys included).
+    deploy    Upload the bridge into a shop over FTP or FTPS, as gateways do:
+              the shop detected by listing, binary mode with size and SHA-256
+              read back, modes set and checked, new keys shown once, then a
+              signed cart.info at --url. The password comes from
+              --password-file, CARTBRIDGE_DEPLOY_PASSWORD or the terminal.
+              --replace moves an existing bridge2cart/ aside (--import-legacy
+              keeps the store key of its config.php); --rollback restores it.
+    undeploy  Remove from the server exactly what deploy wrote.
 
 Under a web server the binary needs no arguments: it runs as CGI when
 GATEWAY_INTERFACE is set, and as FastCGI when standard input is a listening
@@ -98,6 +111,8 @@ pub fn main() -> i32 {
         "install" => install::install(args),
         "uninstall" => install::uninstall(args),
         "doctor" => doctor::run(args),
+        "deploy" => deploy::deploy(args),
+        "undeploy" => deploy::undeploy(args),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(0)

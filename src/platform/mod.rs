@@ -224,13 +224,26 @@ pub fn detect(root: &Path, cart_id: Option<&str>) -> Option<&'static Platform> {
     platforms[start..].iter().find(|p| p.is_present_in(root))
 }
 
+/// Detects the platform of a store that is only seen through `exists`,
+/// which says whether a path relative to the store root is there (a remote
+/// store listed over FTP or SFTP): the same rules as [`detect`].
+pub fn detect_with(exists: &mut dyn FnMut(&str) -> bool) -> Option<&'static Platform> {
+    all().iter().find(|p| p.is_present_with(exists))
+}
+
 impl Platform {
     /// Whether this platform's files are in `root`.
     pub fn is_present_in(&self, root: &Path) -> bool {
+        self.is_present_with(&mut |f| root.join(f).exists())
+    }
+
+    /// Whether this platform's files are there, as `exists` sees them
+    /// (`!path` must be absent).
+    pub fn is_present_with(&self, exists: &mut dyn FnMut(&str) -> bool) -> bool {
         self.detect.iter().any(|paths| {
             paths.iter().all(|p| match p.strip_prefix('!') {
-                Some(absent) => !root.join(absent).exists(),
-                None => root.join(p).exists(),
+                Some(absent) => !exists(absent),
+                None => exists(p),
             })
         })
     }

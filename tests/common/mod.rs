@@ -651,7 +651,14 @@ impl WebServer {
     fn start_backend(&mut self, mut cmd: Command, what: &str) {
         let _ = fs::remove_file(&self.socket); // a stale socket makes the bind fail
         let log = fs::File::create(self.dir.path().join("backend.log")).expect("backend.log");
-        let cwd = self.script.parent().unwrap_or(Path::new("/")).to_path_buf();
+        // The script's folder; the docroot while it does not exist yet (a
+        // remote deploy creates it after the server is up).
+        let cwd = self
+            .script
+            .parent()
+            .filter(|dir| dir.is_dir())
+            .unwrap_or(&self.docroot)
+            .to_path_buf();
         cmd.current_dir(cwd)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("dup backend.log"))
