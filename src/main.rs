@@ -18,6 +18,7 @@ mod cli;
 mod db;
 mod demo;
 mod form;
+mod gzip;
 mod http;
 mod legacy;
 mod platform;
