@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use crate::access::policy::Protocol;
 use crate::access::{Access, Refusal};
+use crate::gzip::{self, Gzip};
 use crate::http::{respond, Request, ResponseSink};
 use crate::store::Bridge;
 use crate::{api, legacy};
@@ -23,13 +24,19 @@ pub fn handle(request: Request, bridge: &Bridge, sink: &mut dyn ResponseSink) {
     };
     let retry_after = Cell::new(None);
     let mut access = Access::begin(&request, bridge, protocol, &retry_after);
-    let mut sink = Metered::new(sink, &retry_after);
-    let _ = match access.gate() {
-        Err(refusal) => answer_refusal(protocol, &refusal, &mut sink),
-        Ok(()) if native => api::handle(&request, bridge, &mut sink, &mut access),
-        Ok(()) => legacy::handle(&request, bridge, &mut sink, &mut access),
+    let mut compressed = Gzip::new(sink, gzip::accepted(&request));
+    // The history counts the answer's own bytes, before compression.
+    let (status, bytes) = {
+        let mut sink = Metered::new(&mut compressed, &retry_after);
+        let _ = match access.gate() {
+            Err(refusal) => answer_refusal(protocol, &refusal, &mut sink),
+            Ok(()) if native => api::handle(&request, bridge, &mut sink, &mut access),
+            Ok(()) => legacy::handle(&request, bridge, &mut sink, &mut access),
+        };
+        (sink.status, sink.bytes)
     };
-    access.finish(sink.status, sink.bytes);
+    let _ = compressed.finish();
+    access.finish(status, bytes);
 }
 
 /// Records a request a transport refused before it could be handled (a

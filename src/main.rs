@@ -15,6 +15,7 @@ mod db;
 mod demo;
 mod deploy;
 mod form;
+mod gzip;
 mod http;
 mod legacy;
 mod platform;

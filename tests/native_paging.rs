@@ -15,7 +15,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
 use common::shop::{self, sign_native_as};
-use native_support::{ids, Generation, TestShop};
+use native_support::{ids, product_list_sql, Generation, TestShop};
 use serde_json::Value as Json;
 
 const BULK: i64 = 100_000;
@@ -23,49 +23,8 @@ const BULK: i64 = 100_000;
 /// OpenCart 3 with 100,000 more products (ids 1001..=101000).
 fn bulk_shop() -> TestShop {
     let shop = TestShop::mariadb(Generation::Oc3, "paging_oc3");
-    shop.exec(&format!(
-        "INSERT INTO oc_product (product_id, model, sku, upc, ean, jan, isbn, mpn, location, quantity, \
-         stock_status_id, image, manufacturer_id, shipping, price, points, tax_class_id, date_available, weight, \
-         weight_class_id, length, width, height, length_class_id, subtract, minimum, sort_order, status, viewed, \
-         date_added, date_modified) \
-         SELECT 1000 + seq, CONCAT('BULK-', seq), CONCAT('SKU', seq), '', '', '', '', '', '', seq % 500, 7, '', 0, 1, \
-         9.99 + seq % 100, 0, 9, '2024-01-01', 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, '2024-01-01 00:00:00', \
-         '2024-01-01 00:00:00' FROM seq_1_to_{BULK};
-         INSERT INTO oc_product_description (product_id, language_id, name, description, tag, meta_title, \
-         meta_description, meta_keyword) SELECT 1000 + seq, 1, CONCAT('Bulk &amp; product ', seq), \
-         REPEAT('Lorem ipsum dolor sit amet. ', 2), '', '', '', '' FROM seq_1_to_{BULK};
-         INSERT INTO oc_product_to_store (product_id, store_id) SELECT 1000 + seq, 0 FROM seq_1_to_{BULK};
-         INSERT INTO oc_product_to_category (product_id, category_id) SELECT 1000 + seq, 20 FROM seq_1_to_{BULK};"
-    ));
+    shop.add_bulk_products(BULK);
     shop
-}
-
-/// The platform's product.list SQL with literal values, for ANALYZE.
-fn product_list_sql(after: i64, offset: i64) -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/platforms/opencart/sql/product.list.sql"
-    );
-    let sql: String = std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .replace("{prefix}", "oc_");
-    let value = |name: &str| match name {
-        "after" => after.to_string(),
-        "until" => i32::MAX.to_string(),
-        "limit" => "251".into(),
-        "offset" => offset.to_string(),
-        "lang_id" => "1".into(),
-        "ids_count" => "0".into(),
-        _ => "NULL".into(),
-    };
-    regex::Regex::new(r":([a-z_]+)")
-        .unwrap()
-        .replace_all(&sql, |c: &regex::Captures<'_>| value(&c[1]))
-        .into_owned()
 }
 
 /// Rows MariaDB read from the product table to answer a page.

@@ -79,6 +79,8 @@ pub fn fastcgi_command(args: Vec<OsString>) -> Result<i32, Failure> {
 /// Serves FastCGI. With a store, every request is for it; without one,
 /// each request's `SCRIPT_FILENAME` names its bridge folder.
 pub fn run_fastcgi(listener: fastcgi::Listener, store: Option<PathBuf>) -> i32 {
+    // Many requests per process: keep database connections between them.
+    crate::db::pool::enable();
     let fixed = store.map(|root| Bridge::for_store(&root));
     let max_body = fixed
         .as_ref()

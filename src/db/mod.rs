@@ -6,6 +6,7 @@
 //! collected here, so an export of any size costs the same memory.
 
 mod mysql;
+pub mod pool;
 mod sqlite;
 
 use std::fmt;
@@ -226,9 +227,11 @@ impl Target {
     }
 }
 
-/// Opens a connection to the target.
+/// Opens a connection to the target (under FastCGI, takes a warm one:
+/// see `pool`).
 pub fn connect(target: &Target) -> Result<Box<dyn Database>, DbError> {
     match target {
+        Target::Mysql(m) if pool::enabled() => Ok(Box::new(pool::take(m)?)),
         Target::Mysql(m) => Ok(Box::new(self::mysql::MysqlDb::connect(m)?)),
         Target::Sqlite(path) => Ok(Box::new(self::sqlite::SqliteDb::open(path)?)),
     }

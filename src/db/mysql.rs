@@ -137,6 +137,23 @@ impl MysqlDb {
     }
 }
 
+impl MysqlDb {
+    /// Clears everything a request did to the session (see `pool`).
+    pub fn reset(&mut self) -> Result<(), DbError> {
+        self.conn.reset().map_err(query_error)
+    }
+
+    /// Makes a pooled connection ready for a request, which also proves
+    /// the server still answers: the shop's charset again (a reset
+    /// dropped it), or a ping.
+    pub fn revive(&mut self, target: &MysqlTarget) -> Result<(), DbError> {
+        match &target.charset {
+            Some(charset) => self.set_charset(charset),
+            None => self.conn.ping().map_err(query_error),
+        }
+    }
+}
+
 fn describe_connect(error: mysql::Error) -> String {
     match error {
         mysql::Error::MySqlError(e) => format!("{} ({})", e.message, e.code),

@@ -72,9 +72,15 @@ pub struct TestShop {
 impl TestShop {
     /// A shop on the shared MariaDB, in database `cb4_<name>`.
     pub fn mariadb(generation: Generation, name: &str) -> TestShop {
+        TestShop::mariadb_in(generation, &format!("cb4_{name}"))
+    }
+
+    /// A shop on the shared MariaDB, in database `database` (dropped and
+    /// created anew).
+    pub fn mariadb_in(generation: Generation, database: &str) -> TestShop {
         let files = generation.mariadb_fixtures();
         let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
-        let db = fresh_database(&format!("cb4_{name}"), &paths);
+        let db = fresh_database(database, &paths);
         let shop = shop::opencart_mysql(&db, generation.version());
         TestShop {
             shop,
@@ -169,6 +175,26 @@ impl TestShop {
                 .execute_batch(sql)
                 .unwrap(),
         }
+    }
+
+    /// Adds `count` products (ids 1001 and up) to an OpenCart 3 shop on
+    /// MariaDB, each with a description, a store and a category: a big
+    /// catalogue for paging and exports.
+    pub fn add_bulk_products(&self, count: i64) {
+        self.exec(&format!(
+            "INSERT INTO oc_product (product_id, model, sku, upc, ean, jan, isbn, mpn, location, quantity, \
+             stock_status_id, image, manufacturer_id, shipping, price, points, tax_class_id, date_available, weight, \
+             weight_class_id, length, width, height, length_class_id, subtract, minimum, sort_order, status, viewed, \
+             date_added, date_modified) \
+             SELECT 1000 + seq, CONCAT('BULK-', seq), CONCAT('SKU', seq), '', '', '', '', '', '', seq % 500, 7, '', 0, 1, \
+             9.99 + seq % 100, 0, 9, '2024-01-01', 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, '2024-01-01 00:00:00', \
+             '2024-01-01 00:00:00' FROM seq_1_to_{count};
+             INSERT INTO oc_product_description (product_id, language_id, name, description, tag, meta_title, \
+             meta_description, meta_keyword) SELECT 1000 + seq, 1, CONCAT('Bulk &amp; product ', seq), \
+             REPEAT('Lorem ipsum dolor sit amet. ', 2), '', '', '', '' FROM seq_1_to_{count};
+             INSERT INTO oc_product_to_store (product_id, store_id) SELECT 1000 + seq, 0 FROM seq_1_to_{count};
+             INSERT INTO oc_product_to_category (product_id, category_id) SELECT 1000 + seq, 20 FROM seq_1_to_{count};"
+        ));
     }
 
     /// A statement that makes every insert into `table` fail, as a full
@@ -342,6 +368,36 @@ impl<'a> Call<'a> {
         let answer = http(server.port, self.http_method, &url, &headers, self.body);
         (answer.status, envelope(&answer.body))
     }
+}
+
+/// OpenCart's product.list SQL with literal values (the page after id
+/// `after`, from `offset`), to run it without the bridge (ANALYZE, the
+/// database's own speed).
+pub fn product_list_sql(after: i64, offset: i64) -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/platforms/opencart/sql/product.list.sql"
+    );
+    let sql: String = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("{prefix}", "oc_");
+    let value = |name: &str| match name {
+        "after" => after.to_string(),
+        "until" => i32::MAX.to_string(),
+        "limit" => "251".into(),
+        "offset" => offset.to_string(),
+        "lang_id" => "1".into(),
+        "ids_count" => "0".into(),
+        _ => "NULL".into(),
+    };
+    regex::Regex::new(r":([a-z_]+)")
+        .unwrap()
+        .replace_all(&sql, |c: &regex::Captures<'_>| value(&c[1]))
+        .into_owned()
 }
 
 /// The ids of a list of entities.
