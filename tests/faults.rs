@@ -8,6 +8,7 @@ mod common;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -194,4 +195,20 @@ fn a_cgi_process_killed_mid_write_leaves_nothing_half_written() {
     assert_eq!(status, 200, "{answer}");
     assert_ne!(order_8(&db), before);
     db.drop_database();
+}
+
+#[test]
+fn a_world_writable_config_is_refused() {
+    let shop = shop::opencart_sqlite("opencart-3.0.3.8.sqlite.sql", "3.0.3.8");
+    let config = shop.bridge_dir().join(".cartbridge/config.toml");
+    let (status, _) = cgi_call(&shop, "product.count", b"");
+    assert_eq!(status, 200);
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let (status, answer) = cgi_call(&shop, "product.count", b"");
+    let message = answer["return_message"].as_str().unwrap();
+    println!("fault world-writable config: {status} {message}");
+    // The owner's mistake, not the caller's: a 500 that says what to run.
+    assert_eq!(status, 500, "{answer}");
+    assert!(message.contains("writable by other users"), "{message}");
+    assert!(!message.contains(shop::SECRET), "{message}");
 }
