@@ -206,9 +206,10 @@ fn a_world_writable_config_is_refused() {
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).unwrap();
     let (status, answer) = cgi_call(&shop, "product.count", b"");
     let message = answer["return_message"].as_str().unwrap();
-    println!("fault world-writable config: {status} {message}");
+
     // The owner's mistake, not the caller's: a 500 that says what to run.
     assert_eq!(status, 500, "{answer}");
     assert!(message.contains("writable by other users"), "{message}");
     assert!(!message.contains(shop::SECRET), "{message}");
+    println!("fault world-writable config: refused, {status} saying what to chmod");
 }
