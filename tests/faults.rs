@@ -13,7 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::shop::{self, envelope, sign_native, Shop};
-use common::{fixture, free_port, fresh_database, mysql_value, run_cgi, Db};
+use common::{
+    binary, fixture, free_port, fresh_database, http, mysql_value, run_cgi, Db, WebServer,
+};
 
 /// A signed native call as plain CGI; (status, envelope).
 fn cgi_call(shop: &Shop, method: &str, body: &[u8]) -> (u16, serde_json::Value) {
@@ -79,6 +81,31 @@ fn an_unreachable_database_is_a_clear_503_without_a_stall() {
         let message = answer["return_message"].as_str().unwrap();
         assert!(message.contains("database is unreachable"), "{message}");
         assert!(!message.contains(&closed.password), "{message}");
+    }
+    // The same under FastCGI: the long-lived process answers each call
+    // with a 503 of its own and keeps serving.
+    let server = WebServer::nginx_fastcgi(&shop.root, &shop.script, &binary(), &[]);
+    for _ in 0..3 {
+        let (headers, _) = sign_native("GET", "/product.count.json", &[], b"");
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let started = Instant::now();
+        let answer = http(
+            server.port,
+            "GET",
+            "/bridge2cart/cartbridge/product.count.json",
+            &headers,
+            b"",
+        );
+        println!(
+            "fault db-down FastCGI product.count: {} in {} ms",
+            answer.status,
+            started.elapsed().as_millis()
+        );
+        assert_eq!(answer.status, 503, "{}", answer.text());
+        assert!(!answer.text().contains(&closed.password));
     }
     let started = Instant::now();
     let body = br#"{"id":"8","status":"7"}"#;
