@@ -26,7 +26,7 @@ form_cases=$(cases src/form.rs)
 sign_cases=$(cases src/auth/native.rs)
 form_properties=$(grep -c 'stable_under_reparsing(' src/form.rs)
 sum_bad=$(grep -o 'bad-input [A-Za-z]*: [0-9]* run, [0-9]* passed' "$log")
-faults=$(grep -o 'fault [a-z0-9 .-]*: .*' "$log")
+faults=$(grep -o 'fault [A-Za-z0-9 .-]*: .*' "$log")
 
 {
     echo "# Reliability numbers"
