@@ -433,12 +433,32 @@ fn read_private_config(path: &Path) -> Result<BridgeConfig, String> {
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(format!(
+            "{} is writable by other users (mode {mode:03o}): whoever can write it can add keys; run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        ));
+    }
     if mode & 0o077 != 0 {
         return Err(format!(
             "{} is readable by other users (mode {mode:03o}): it holds secret keys; run `chmod 600 {}`",
             path.display(),
             path.display()
         ));
+    }
+    // A folder others can write lets them swap the file for their own.
+    if let Some(folder) = path.parent() {
+        let folder_mode = std::fs::metadata(folder)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        if folder_mode & 0o022 != 0 {
+            return Err(format!(
+                "{} is writable by other users (mode {folder_mode:03o}): they could replace config.toml; run `chmod 700 {}`",
+                folder.display(),
+                folder.display()
+            ));
+        }
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -552,5 +572,32 @@ mod tests {
         let error = bridge.config_error.clone().expect("refused");
         assert!(error.contains("chmod 600"), "{error}");
         assert_eq!(bridge.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+    }
+
+    #[test]
+    fn a_writable_private_config_or_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_private_config(dir.path(), &BridgeConfig::default()).unwrap();
+        for (mode, says) in [
+            (0o602, "writable by other users"),
+            (0o620, "writable by other users"),
+            (0o640, "readable"),
+        ] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = Bridge::open(dir.path().to_path_buf())
+                .config_error
+                .expect("refused");
+            assert!(
+                error.contains(says) && error.contains("chmod 600"),
+                "{mode:o}: {error}"
+            );
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let folder = path.parent().unwrap();
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let error = Bridge::open(dir.path().to_path_buf())
+            .config_error
+            .expect("refused");
+        assert!(error.contains("chmod 700"), "{error}");
     }
 }

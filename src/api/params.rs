@@ -43,7 +43,8 @@ impl Params {
         if request.body.is_empty() {
             return Ok(params);
         }
-        if request.content_type() == "application/json" {
+        let content_type = request.content_type();
+        if content_type == "application/json" {
             let body: Json = serde_json::from_slice(&request.body)
                 .map_err(|e| ApiError::bad_parameter(format!("the body is not valid JSON: {e}")))?;
             let Json::Object(object) = body else {
@@ -60,13 +61,20 @@ impl Params {
                 };
                 params.insert(name, value)?;
             }
-        } else {
+        } else if content_type.is_empty() || content_type == "application/x-www-form-urlencoded" {
             for (name, value) in form::query_pairs(&request.body) {
                 params.insert(
                     text(name, "parameter name")?,
                     text(value, "parameter value")?,
                 )?;
             }
+        } else {
+            // Reading it as a form would drop its parameters silently and
+            // blame a "missing" one instead.
+            return Err(ApiError::bad_parameter(format!(
+                "a body of type {} is not read: send the parameters as application/json or application/x-www-form-urlencoded",
+                shown(&content_type)
+            )));
         }
         Ok(params)
     }
@@ -74,7 +82,8 @@ impl Params {
     fn insert(&mut self, name: String, value: String) -> Result<(), ApiError> {
         if self.values.contains_key(&name) {
             return Err(ApiError::bad_parameter(format!(
-                "parameter '{name}' is given twice; give it once"
+                "parameter '{}' is given twice; give it once",
+                shown(&name)
             )));
         }
         self.values.insert(name, value);
@@ -97,10 +106,14 @@ impl Params {
         } else {
             known.join(", ")
         };
+        let mut named: Vec<String> = unknown.iter().take(SHOWN_NAMES).map(|n| shown(n)).collect();
+        if unknown.len() > SHOWN_NAMES {
+            named.push(format!("and {} more", unknown.len() - SHOWN_NAMES));
+        }
         Err(ApiError::bad_parameter(format!(
             "unknown parameter{} {}; this method takes: {known}",
             if unknown.len() > 1 { "s" } else { "" },
-            unknown.join(", ")
+            named.join(", ")
         )))
     }
 
@@ -412,6 +425,34 @@ fn scalars_only(json: &Json) -> bool {
     }
 }
 
+/// How many unknown names a refusal lists: enough to spot a typo, not an
+/// echo of a flood.
+const SHOWN_NAMES: usize = 10;
+
+/// How much of a caller's name a message repeats.
+const SHOWN_CHARS: usize = 64;
+
+/// A caller-supplied name as a message shows it: at most [`SHOWN_CHARS`]
+/// characters, control characters escaped, so that a refusal never echoes
+/// megabytes or line breaks back.
+fn shown(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if name.chars().count() > SHOWN_CHARS {
+        out.push('…');
+    }
+    out
+}
+
 fn text(bytes: Vec<u8>, what: &str) -> Result<String, ApiError> {
     String::from_utf8(bytes).map_err(|_| ApiError::bad_parameter(format!("a {what} is not UTF-8")))
 }
@@ -495,6 +536,24 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_do_not_echo_floods_of_names() {
+        let long = "n".repeat(1 << 20);
+        let params = Params::from_pairs(
+            std::iter::once((long, "1".to_string()))
+                .chain((0..1000).map(|i| (format!("p{i}\r\nX: y"), "1".to_string()))),
+        )
+        .unwrap();
+        let message = params.check_known(&["count"]).unwrap_err().message;
+        assert!(message.len() < 2000, "{} bytes", message.len());
+        assert!(message.contains("and 991 more"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
+        assert!(
+            message.contains(&format!("{}…", "n".repeat(SHOWN_CHARS))),
+            "{message}"
+        );
+    }
 
     fn db_text(raw: &str) -> Option<String> {
         parse_datetime(raw).map(|m| super::super::time::Zone::utc().to_local_text(m))

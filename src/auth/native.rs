@@ -346,6 +346,71 @@ mod tests {
 
     const NOW: u64 = 1_767_225_600;
 
+    fn signed_request(method: &str, query: Vec<u8>, body: Vec<u8>) -> Request {
+        let nonce = "abcdefghijklmnop";
+        let sts = string_to_sign(
+            &NOW.to_string(),
+            nonce,
+            "erp-sync",
+            method,
+            "/product.list.json",
+            &query,
+            &body,
+        );
+        let mut request = signed(NOW, nonce, SECRET);
+        request.method = method.into();
+        request.headers[3].1 = signature_header(SECRET, &sts).into_bytes();
+        request.query = query;
+        request.body = body;
+        request
+    }
+
+    fn accepted(bridge: &Bridge, request: &Request) -> bool {
+        verify(
+            request,
+            "/product.list.json",
+            bridge,
+            NOW,
+            &mut Seen::default(),
+        )
+        .is_ok()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// A request is accepted as signed; a changed body byte is always
+        /// refused; a changed query byte is refused exactly when it changes
+        /// the canonical query (`%41` and `A` are the same parameter).
+        #[test]
+        fn verify_accepts_exactly_what_was_signed(
+            get in proptest::bool::ANY,
+            query in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48),
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            to in proptest::prelude::any::<u8>(),
+        ) {
+            let bridge = bridge(vec![KeyConfig::new("erp-sync", SECRET)]);
+            let method = if get { "GET" } else { "POST" };
+            let request = signed_request(method, query.clone(), body.clone());
+            proptest::prop_assert!(accepted(&bridge, &request));
+            if !body.is_empty() {
+                let mut changed = request.clone();
+                changed.body[at.index(body.len())] ^= 1;
+                proptest::prop_assert!(!accepted(&bridge, &changed));
+            }
+            if !query.is_empty() {
+                let mut changed = request.clone();
+                changed.query[at.index(query.len())] = to;
+                let same = rfc3986_canonical_query(&changed.query) == rfc3986_canonical_query(&query);
+                proptest::prop_assert_eq!(accepted(&bridge, &changed), same);
+            }
+            let mut other = request;
+            other.method = if get { "POST" } else { "GET" }.into();
+            proptest::prop_assert!(!accepted(&bridge, &other));
+        }
+    }
+
     fn check(
         bridge: &Bridge,
         request: &Request,

@@ -85,6 +85,17 @@ pub fn read_body(
     }
     let mut body = Vec::with_capacity(length as usize);
     input.take(length).read_to_end(&mut body)?;
+    // A short body is a client that stopped sending: half a request must
+    // not run (FastCGI refuses it the same way).
+    if (body.len() as u64) < length {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "the body ended after {} of the {length} bytes CONTENT_LENGTH announced",
+                body.len()
+            ),
+        ));
+    }
     Ok(Ok(body))
 }
 
@@ -152,6 +163,17 @@ mod tests {
         assert_eq!(request.path_info, b"/\xff\xfe");
         assert_eq!(request.header("x-odd"), Some(&b"a\xffb"[..]));
         assert_eq!(request.peer, Some("192.0.2.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn short_bodies_are_refused() {
+        let e = read_body(&mut &b"abc"[..], 10, 100).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(e.to_string().contains("after 3 of the 10 bytes"), "{e}");
+        assert_eq!(
+            read_body(&mut &b"abcdef"[..], 3, 100).unwrap().unwrap(),
+            b"abc"
+        );
     }
 
     #[test]

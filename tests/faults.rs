@@ -1,0 +1,242 @@
+//! Faults injected around real calls: the shop's database unreachable, and
+//! a CGI process killed with SIGKILL in the middle of a write. The bridge
+//! must answer clearly and fast, and a write must be all or nothing in the
+//! database. (A statement failing inside a write is covered by
+//! tests/native_writes.rs.)
+
+mod common;
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::shop::{self, envelope, sign_native, Shop};
+use common::{
+    binary, fixture, free_port, fresh_database, http, mysql_value, run_cgi, Db, WebServer,
+};
+
+/// A signed native call as plain CGI; (status, envelope).
+fn cgi_call(shop: &Shop, method: &str, body: &[u8]) -> (u16, serde_json::Value) {
+    let path = format!("/{method}.json");
+    let http_method = if body.is_empty() { "GET" } else { "POST" };
+    let (headers, _) = sign_native(http_method, &path, &[], body);
+    let env = cgi_headers(&headers, body);
+    let env: Vec<(&str, &[u8])> = env
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    let answer = run_cgi(
+        &shop.script,
+        &shop.script,
+        http_method,
+        path.as_bytes(),
+        "",
+        &env,
+        body,
+    );
+    (answer.status, envelope(&answer.body))
+}
+
+/// Signature headers as CGI variables, and the JSON content type.
+fn cgi_headers(headers: &[(String, String)], body: &[u8]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                format!("HTTP_{}", n.to_uppercase().replace('-', "_")),
+                v.clone(),
+            )
+        })
+        .collect();
+    if !body.is_empty() {
+        env.push(("CONTENT_TYPE".into(), "application/json".into()));
+    }
+    env
+}
+
+#[test]
+fn an_unreachable_database_is_a_clear_503_without_a_stall() {
+    // Nothing listens on a fresh free port: connections are refused at once,
+    // as when MariaDB is stopped.
+    let closed = Db {
+        name: "cb11_nowhere".into(),
+        host: "127.0.0.1".into(),
+        port: free_port(),
+        user: "shop".into(),
+        password: "cb11-db-password-never-shown".into(),
+        socket: None,
+    };
+    let shop = shop::opencart_mysql(&closed, "3.0.3.8");
+    for method in ["product.count", "product.list", "order.list"] {
+        let started = Instant::now();
+        let (status, answer) = cgi_call(&shop, method, b"");
+        let took = started.elapsed();
+        println!(
+            "fault db-down {method}: {status} in {} ms",
+            took.as_millis()
+        );
+        assert_eq!(status, 503, "{answer}");
+        let message = answer["return_message"].as_str().unwrap();
+        assert!(message.contains("database is unreachable"), "{message}");
+        assert!(!message.contains(&closed.password), "{message}");
+    }
+    // The same under FastCGI: the long-lived process answers each call
+    // with a 503 of its own and keeps serving.
+    let server = WebServer::nginx_fastcgi(&shop.root, &shop.script, &binary(), &[]);
+    for _ in 0..3 {
+        let (headers, _) = sign_native("GET", "/product.count.json", &[], b"");
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let started = Instant::now();
+        let answer = http(
+            server.port,
+            "GET",
+            "/bridge2cart/cartbridge/product.count.json",
+            &headers,
+            b"",
+        );
+        println!(
+            "fault db-down FastCGI product.count: {} in {} ms",
+            answer.status,
+            started.elapsed().as_millis()
+        );
+        assert_eq!(answer.status, 503, "{}", answer.text());
+        assert!(!answer.text().contains(&closed.password));
+    }
+    let started = Instant::now();
+    let body = br#"{"id":"8","status":"7"}"#;
+    let (status, answer) = cgi_call(&shop, "order.update", body);
+    println!(
+        "fault db-down order.update: {status} in {} ms",
+        started.elapsed().as_millis()
+    );
+    assert_eq!(status, 503, "{answer}");
+}
+
+/// Order 8's status and history, and product 40's stock: what
+/// `order.update` to a cancelling status changes.
+fn order_8(db: &Db) -> String {
+    mysql_value(
+        db,
+        "SELECT CONCAT_WS('/', (SELECT order_status_id FROM oc_order WHERE order_id = 8), \
+         (SELECT COUNT(*) FROM oc_order_history WHERE order_id = 8), \
+         (SELECT quantity FROM oc_product WHERE product_id = 40))",
+    )
+}
+
+/// Connections of the test's database waiting in the slow trigger.
+fn in_the_trigger(db: &Db) -> i64 {
+    mysql_value(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{}' AND STATE = 'User sleep'",
+            db.name
+        ),
+    )
+    .parse()
+    .unwrap()
+}
+
+#[test]
+fn a_cgi_process_killed_mid_write_leaves_nothing_half_written() {
+    let db = fresh_database(
+        "cb11_kill",
+        &[
+            &fixture("opencart-4.0.2.3-ddl.sql"),
+            &fixture("opencart-4.0.2.3-data.sql"),
+            &fixture("opencart-4-demo-orders.sql"),
+        ],
+    );
+    let shop = shop::opencart_mysql(&db, "4.0.2.3");
+    let before = order_8(&db);
+    // The history insert (the write's second statement, after the order's
+    // status) waits long enough to be caught in the middle.
+    common::mysql_query(
+        &db,
+        "CREATE TRIGGER cb11_slow BEFORE INSERT ON oc_order_history FOR EACH ROW SET @cb11 = SLEEP(3)",
+    );
+    let body = br#"{"id":"8","status":"7","comment":"killed"}"#;
+    let path = "/order.update.json";
+    let (headers, _) = sign_native("POST", path, &[], body);
+    let mut cmd = Command::new(&shop.script);
+    cmd.env_clear()
+        .env("GATEWAY_INTERFACE", "CGI/1.1")
+        .env("REQUEST_METHOD", "POST")
+        .env("SCRIPT_FILENAME", &shop.script)
+        .env("PATH_INFO", OsStr::from_bytes(path.as_bytes()))
+        .env("QUERY_STRING", "")
+        .env("REMOTE_ADDR", "127.0.0.1")
+        .env("CONTENT_LENGTH", body.len().to_string())
+        .envs(cgi_headers(&headers, body))
+        .current_dir(shop.bridge_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(body).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while in_the_trigger(&db) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the write never reached the history insert"
+        );
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the call ended early: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The server finishes the statement, then finds the client gone and
+    // rolls the transaction back; wait until the connection has ended.
+    while in_the_trigger(&db) != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the killed call's statement never ended"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        order_8(&db),
+        before,
+        "status, history and stock as before the killed write"
+    );
+    println!("fault kill-9 mid-write: survived (order 8 {before} unchanged)");
+    // And the same write, not killed, goes through whole.
+    common::mysql_query(&db, "DROP TRIGGER cb11_slow");
+    let (status, answer) = cgi_call(&shop, "order.update", body);
+    assert_eq!(status, 200, "{answer}");
+    assert_ne!(order_8(&db), before);
+    db.drop_database();
+}
+
+#[test]
+fn a_world_writable_config_is_refused() {
+    let shop = shop::opencart_sqlite("opencart-3.0.3.8.sqlite.sql", "3.0.3.8");
+    let config = shop.bridge_dir().join(".cartbridge/config.toml");
+    let (status, _) = cgi_call(&shop, "product.count", b"");
+    assert_eq!(status, 200);
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let (status, answer) = cgi_call(&shop, "product.count", b"");
+    let message = answer["return_message"].as_str().unwrap();
+
+    // The owner's mistake, not the caller's: a 500 that says what to run.
+    assert_eq!(status, 500, "{answer}");
+    assert!(message.contains("writable by other users"), "{message}");
+    assert!(!message.contains(shop::SECRET), "{message}");
+    println!("fault world-writable config: refused, {status} saying what to chmod");
+}
