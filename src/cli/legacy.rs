@@ -169,7 +169,7 @@ fn read_private_key(path: &Path) -> Result<RsaPrivateKey, Failure> {
 
 /// Peels the layers of an answer: an envelope (opened with the private
 /// key), base64, PHP serialize; JSON and plain text are shown as they are.
-fn decode_answer(answer: &[u8], key: Option<&RsaPrivateKey>) -> Result<Json, Failure> {
+pub(super) fn decode_answer(answer: &[u8], key: Option<&RsaPrivateKey>) -> Result<Json, Failure> {
     let text = answer.trim_ascii();
     if let Some(payload) = open_envelope(text, key)? {
         return Ok(serialized_or_text(&payload));

@@ -6,11 +6,13 @@
 
 mod call;
 mod doctor;
+mod export;
 mod fetch;
 mod install;
 mod key;
 mod legacy;
 mod log;
+mod remote;
 mod serve;
 
 use std::ffi::OsString;
@@ -36,6 +38,9 @@ USAGE:
     cartbridge log [verify] [--key NAME] [--outcome O] [--since T] [--until T] [--store DIR]
     cartbridge import-php-bridge <bridge2cart folder>
     cartbridge decode [--private-key FILE] [FILE]
+    cartbridge sign [--legacy] <method> [name=value ...] [--key-file F] [--curl --url URL]
+    cartbridge request [--legacy] <URL> <method> [name=value ...] [--key-file F] [--raw] [-v]
+    cartbridge export <products|categories|customers|orders> [--store DIR | --url URL] [--format jsonl|csv] [--output FILE] [--resume]
     cartbridge --help | --version
 
 COMMANDS:
@@ -56,6 +61,12 @@ COMMANDS:
     decode    Show a legacy answer (base64, PHP serialize, or an encrypted
               envelope with the gateway's private key) as JSON; reads FILE
               or standard input.
+    sign      Sign a call for a remote bridge: the headers (native), the
+              body (--legacy), or a whole curl command (--curl).
+    request   Send a signed call to a remote bridge and show the answer
+              (JSON, legacy answers decoded; --raw, -v).
+    export    Write a whole catalogue to JSON Lines or CSV, page by page
+              (keyset cursors), with a progress bar; --resume after a stop.
     install   Install the bridge into a shop: bridge2cart/ with the binary, the
               private config and first keys (shown once), the web server's
               rules (detected, or --server); then runs doctor.
@@ -89,6 +100,9 @@ pub fn main() -> i32 {
         "fastcgi" => serve::fastcgi_command(args),
         "import-php-bridge" => legacy::import(args),
         "decode" => legacy::decode(args),
+        "sign" => remote::sign(args),
+        "export" => export::run(args),
+        "request" => remote::request(args),
         "install" => install::install(args),
         "uninstall" => install::uninstall(args),
         "doctor" => doctor::run(args),
