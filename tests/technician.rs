@@ -492,3 +492,46 @@ fn the_progress_bar_shows_on_a_terminal_only() {
     assert_eq!(piped.status.code(), Some(0));
     assert!(!stderr(&piped).contains("(100%)"), "{}", stderr(&piped));
 }
+
+#[test]
+fn every_technician_command_has_help_with_examples() {
+    for command in ["call", "sign", "request", "export", "decode", "completions"] {
+        let help = run(&mut cartbridge(&[command, "--help"]));
+        assert_eq!(help.status.code(), Some(0), "{command}");
+        let text = stdout(&help);
+        assert!(text.contains("EXAMPLES:"), "{command}: {text}");
+        assert!(text.contains(&format!("cartbridge {command}")), "{command}");
+    }
+    let top = stdout(&run(&mut cartbridge(&["--help"])));
+    assert!(
+        top.contains("EXIT STATUS:") && top.contains("NO_COLOR"),
+        "{top}"
+    );
+    let version = run(&mut cartbridge(&["--version"]));
+    assert!(stdout(&version).starts_with("cartbridge "));
+}
+
+#[test]
+fn completion_scripts_load_in_their_shells() {
+    let bash = run(&mut cartbridge(&["completions", "bash"]));
+    assert_eq!(bash.status.code(), Some(0));
+    // Loaded into bash, the function completes `cartbridge exp` to export.
+    let script = format!(
+        "{}\nCOMP_WORDS=(cartbridge exp); COMP_CWORD=1; _cartbridge; echo \"${{COMPREPLY[@]}}\"\nCOMP_WORDS=(cartbridge export --res); COMP_CWORD=2; _cartbridge; echo \"${{COMPREPLY[@]}}\"",
+        stdout(&bash)
+    );
+    let completed = run(Command::new("bash").arg("-c").arg(script));
+    assert_eq!(
+        stdout(&completed),
+        "export\n--resume\n",
+        "{}",
+        stderr(&completed)
+    );
+    for shell in ["zsh", "fish"] {
+        let script = run(&mut cartbridge(&["completions", shell]));
+        assert_eq!(script.status.code(), Some(0));
+        assert!(stdout(&script).contains("export"), "{shell}");
+    }
+    let unknown = run(&mut cartbridge(&["completions", "tcsh"]));
+    assert_eq!(unknown.status.code(), Some(2));
+}

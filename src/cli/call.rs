@@ -18,6 +18,26 @@ use crate::api;
 use crate::http::BufferedResponse;
 use crate::store::SqlPolicy;
 
+const HELP: &str = "\
+cartbridge call — run a native method on the store on this machine
+
+USAGE:
+    cartbridge call <method> [--store DIR] [--sql-policy none|read|full] [name=value ...]
+
+Prints the JSON envelope the HTTP API would send; no signature is needed
+(whoever can read the store's config can read its database anyway).
+sql.query runs read-only unless --sql-policy full.
+
+EXAMPLES:
+    cartbridge call product.count --store /var/www/shop
+    cartbridge call product.list count=5 status=enabled
+    cartbridge call product.update id=40 price=99.5
+    cartbridge call sql.query 'sql=SELECT COUNT(*) FROM oc_product'
+
+EXIT STATUS: 0 success, 1 the method failed (the envelope says why),
+2 wrong command line.
+";
+
 pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut method = None;
@@ -26,6 +46,10 @@ pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut sql_policy = SqlPolicy::Read;
     while let Some(arg) = parser.next().map_err(usage_error)? {
         match arg {
+            Short('h') | Long("help") => {
+                print!("{HELP}");
+                return Ok(0);
+            }
             Long("store") => store = Some(PathBuf::from(parser.value().map_err(usage_error)?)),
             Long("sql-policy") => {
                 let value = parser.value().map_err(usage_error)?;

@@ -5,6 +5,7 @@
 //! 2 the command line was wrong).
 
 mod call;
+mod completions;
 mod doctor;
 mod export;
 mod fetch;
@@ -41,6 +42,7 @@ USAGE:
     cartbridge sign [--legacy] <method> [name=value ...] [--key-file F] [--curl --url URL]
     cartbridge request [--legacy] <URL> <method> [name=value ...] [--key-file F] [--raw] [-v]
     cartbridge export <products|categories|customers|orders> [--store DIR | --url URL] [--format jsonl|csv] [--output FILE] [--resume]
+    cartbridge completions bash|zsh|fish
     cartbridge --help | --version
 
 COMMANDS:
@@ -75,6 +77,20 @@ COMMANDS:
               status 1 when something must be fixed.
     uninstall Remove every file install wrote (keys included).
 
+    completions
+              Print the tab-completion script for bash, zsh or fish.
+
+`cartbridge <command> --help` shows a command's options and examples
+(call, sign, request, export, decode, log, key, completions).
+
+Data goes to standard output, messages to standard error. Colour is used
+only on a terminal, and never when NO_COLOR is set.
+
+EXIT STATUS: 0 success; 1 the operation failed (the bridge refused a call,
+a check failed, a file could not be written); 2 the command line was wrong
+or a key could not be used. Keys are never taken as arguments: use a key
+file (one line id:secret, mode 600) or CARTBRIDGE_KEY=id:secret.
+
 Under a web server the binary needs no arguments: it runs as CGI when
 GATEWAY_INTERFACE is set, and as FastCGI when standard input is a listening
 socket. --store DIR is the shop's root folder; without it, the store is the
@@ -102,6 +118,7 @@ pub fn main() -> i32 {
         "decode" => legacy::decode(args),
         "sign" => remote::sign(args),
         "export" => export::run(args),
+        "completions" => completions::run(args),
         "request" => remote::request(args),
         "install" => install::install(args),
         "uninstall" => install::uninstall(args),
