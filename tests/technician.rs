@@ -535,3 +535,45 @@ fn completion_scripts_load_in_their_shells() {
     let unknown = run(&mut cartbridge(&["completions", "tcsh"]));
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[test]
+fn export_killed_mid_run_resumes_to_the_same_file() {
+    let rig = rig();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("products.jsonl");
+    let cursor = dir.path().join("products.jsonl.cursor");
+    let export = |resume: bool| {
+        let mut command = cartbridge(&[
+            "export",
+            "products",
+            "--page-size",
+            "100",
+            "--url",
+            &rig.url,
+        ]);
+        command
+            .arg("--key-file")
+            .arg(key("native.key"))
+            .arg("--output")
+            .arg(&out);
+        if resume {
+            command.arg("--resume");
+        }
+        command
+    };
+    let mut child = export(false).stderr(Stdio::null()).spawn().unwrap();
+    // Killed without warning once a few pages are on disk.
+    while !cursor.exists() || fs::metadata(&out).unwrap().len() < 100_000 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let resumed = run(&mut export(true));
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(!cursor.exists());
+    assert_matches_database(&rig.shop, read_jsonl(&out));
+}
