@@ -577,3 +577,29 @@ fn export_killed_mid_run_resumes_to_the_same_file() {
     assert!(!cursor.exists());
     assert_matches_database(&rig.shop, read_jsonl(&out));
 }
+
+#[test]
+fn call_legacy_runs_incumbent_actions_locally() {
+    let rig = rig();
+    let sql = "query=SELECT sku FROM oc_product WHERE product_id = 1007";
+    let decoded = run(
+        cartbridge(&["call", "--legacy", "query", sql, "fetchMode=1", "--store"])
+            .arg(&rig.shop.root),
+    );
+    assert_eq!(decoded.status.code(), Some(0), "{}", stderr(&decoded));
+    assert!(stdout(&decoded).contains("SKU7"), "{}", stdout(&decoded));
+    // --raw: the bytes a gateway receives, which `decode` turns into the same.
+    let raw = run(cartbridge(&[
+        "call",
+        "--legacy",
+        "--raw",
+        "query",
+        sql,
+        "fetchMode=1",
+        "--store",
+    ])
+    .arg(&rig.shop.root));
+    let again = run(cartbridge(&["decode"]).arg(write_tmp(&raw.stdout)));
+    assert_eq!(stdout(&again), stdout(&decoded));
+    assert_ne!(raw.stdout, decoded.stdout);
+}

@@ -253,6 +253,24 @@ pub fn legacy_request(
     action: &str,
     pairs: &[(String, String)],
 ) -> Result<Prepared, Failure> {
+    Ok(Prepared {
+        verb: "POST",
+        url: url.clone(),
+        headers: vec![(
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        )],
+        body: legacy_body(&key.secret, action, pairs)?,
+    })
+}
+
+/// The fields of a legacy call, SQL encoded as the gateway encodes it and
+/// signed with the store key.
+pub fn legacy_body(
+    token: &str,
+    action: &str,
+    pairs: &[(String, String)],
+) -> Result<Vec<u8>, Failure> {
     let mut fields = vec![("action".to_string(), action.to_string())];
     for (name, value) in pairs {
         let value = if PLAIN_ENCODED.contains(&name.as_str()) {
@@ -266,16 +284,8 @@ pub fn legacy_request(
     let form = parse_urlencoded(body.as_bytes())
         .map_err(|e| (2, format!("these fields do not make a legacy body: {e:?}")))?;
     body.push_str("&a2c_sign=");
-    body.push_str(&auth::legacy::sign(&form, &key.secret));
-    Ok(Prepared {
-        verb: "POST",
-        url: url.clone(),
-        headers: vec![(
-            "Content-Type".into(),
-            "application/x-www-form-urlencoded".into(),
-        )],
-        body: body.into_bytes(),
-    })
+    body.push_str(&auth::legacy::sign(&form, token));
+    Ok(body.into_bytes())
 }
 
 fn encode_pairs(pairs: &[(String, String)]) -> String {
