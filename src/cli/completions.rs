@@ -8,7 +8,7 @@ use super::Failure;
 /// Every command with its options (kept next to the dispatch table's
 /// names; a test checks each command answers `--help`).
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("call", "--store --sql-policy --help"),
+    ("call", "--store --sql-policy --legacy --raw --help"),
     ("sign", "--legacy --key-file --url --curl --post --help"),
     (
         "request",

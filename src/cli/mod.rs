@@ -29,6 +29,7 @@ cartbridge — the connection bridge between an integration gateway and a shop's
 
 USAGE:
     cartbridge call <method> [--store DIR] [--sql-policy none|read|full] [name=value ...]
+    cartbridge call --legacy <action> [--store DIR] [--raw] [name=value ...]
     cartbridge demo [--dir DIR] [--listen ADDR] [--curl]
     cartbridge serve [--store DIR] [--listen ADDR]
     cartbridge fastcgi [--listen ADDR|PATH] [--store DIR]
