@@ -485,6 +485,12 @@ fn method_of(request: &Request) -> Result<(String, String), ApiError> {
 }
 
 /// Whether a request is for the native API rather than the legacy protocol.
+/// Whether a native method writes (and so must be sent as POST); unknown
+/// names count as reads and the bridge says what is wrong with them.
+pub fn method_writes(name: &str) -> bool {
+    methods::find(name).is_ok_and(|m| m.writes)
+}
+
 pub fn is_native(request: &Request) -> bool {
     let path = request.path_info.as_slice();
     (!path.is_empty() && path != b"/")

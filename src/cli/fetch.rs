@@ -1,10 +1,11 @@
-//! A small HTTP/1.1 client for `cartbridge doctor`: one request per
+//! A small HTTP/1.1 client for `cartbridge doctor`, `request` and
+//! `export --url`: one request per
 //! connection, redirects reported rather than followed (a gateway does not
 //! follow them either), plain TCP for `http://` and rustls (ring, Mozilla's
 //! root certificates from `webpki-roots`) for `https://`.
 //!
-//! Written here rather than taken from a client crate because the doctor
-//! needs only this, and every crate counts in a binary that is uploaded to
+//! Written here rather than taken from a client crate because these
+//! commands need only this, and every crate counts in a binary that is uploaded to
 //! shops; the TLS part is what costs (see the README's size table).
 
 use std::io::{self, Read, Write};

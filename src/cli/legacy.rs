@@ -125,12 +125,33 @@ fn import_report(
 
 /// `cartbridge decode [--private-key FILE] [FILE]`: a legacy answer (from
 /// the file or standard input) as pretty JSON.
+const DECODE_HELP: &str = "\
+cartbridge decode — show a legacy bridge answer as JSON
+
+USAGE:
+    cartbridge decode [--private-key FILE] [FILE|-]
+
+Reads the answer from FILE or standard input and peels its layers: an
+encrypted envelope (opened with the gateway's private key), base64, PHP
+serialize. JSON and plain text are shown as they are.
+
+EXAMPLES:
+    curl -s --data-binary @body https://shop.example/bridge2cart/bridge.php | cartbridge decode
+    cartbridge decode --private-key gateway.pem answer.txt
+
+EXIT STATUS: 0 decoded, 1 unreadable input or key, 2 wrong command line.
+";
+
 pub fn decode(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut input = None;
     let mut key_file = None;
     while let Some(arg) = parser.next().map_err(usage_error)? {
         match arg {
+            Short('h') | Long("help") => {
+                print!("{DECODE_HELP}");
+                return Ok(0);
+            }
             Long("private-key") => {
                 key_file = Some(PathBuf::from(parser.value().map_err(usage_error)?))
             }
@@ -169,7 +190,7 @@ fn read_private_key(path: &Path) -> Result<RsaPrivateKey, Failure> {
 
 /// Peels the layers of an answer: an envelope (opened with the private
 /// key), base64, PHP serialize; JSON and plain text are shown as they are.
-fn decode_answer(answer: &[u8], key: Option<&RsaPrivateKey>) -> Result<Json, Failure> {
+pub(super) fn decode_answer(answer: &[u8], key: Option<&RsaPrivateKey>) -> Result<Json, Failure> {
     let text = answer.trim_ascii();
     if let Some(payload) = open_envelope(text, key)? {
         return Ok(serialized_or_text(&payload));

@@ -5,14 +5,17 @@
 //! 2 the command line was wrong).
 
 mod call;
+mod completions;
 mod deploy;
 mod detect;
 mod doctor;
+mod export;
 mod fetch;
 mod install;
 mod key;
 mod legacy;
 mod log;
+mod remote;
 mod serve;
 
 use std::ffi::OsString;
@@ -28,6 +31,7 @@ cartbridge — the connection bridge between an integration gateway and a shop's
 
 USAGE:
     cartbridge call <method> [--store DIR] [--sql-policy none|read|full] [name=value ...]
+    cartbridge call --legacy <action> [--store DIR] [--raw] [name=value ...]
     cartbridge detect [--store DIR] [--cart-id ID]
     cartbridge demo [--dir DIR] [--listen ADDR] [--curl]
     cartbridge serve [--store DIR] [--listen ADDR]
@@ -43,6 +47,10 @@ USAGE:
     cartbridge log [verify] [--key NAME] [--outcome O] [--since T] [--until T] [--store DIR]
     cartbridge import-php-bridge <bridge2cart folder>
     cartbridge decode [--private-key FILE] [FILE]
+    cartbridge sign [--legacy] <method> [name=value ...] [--key-file F] [--curl --url URL]
+    cartbridge request [--legacy] <URL> <method> [name=value ...] [--key-file F] [--raw] [-v]
+    cartbridge export <products|categories|customers|orders> [--store DIR | --url URL] [--format jsonl|csv] [--output FILE] [--resume]
+    cartbridge completions bash|zsh|fish
     cartbridge --help | --version
 
 COMMANDS:
@@ -66,6 +74,12 @@ COMMANDS:
     decode    Show a legacy answer (base64, PHP serialize, or an encrypted
               envelope with the gateway's private key) as JSON; reads FILE
               or standard input.
+    sign      Sign a call for a remote bridge: the headers (native), the
+              body (--legacy), or a whole curl command (--curl).
+    request   Send a signed call to a remote bridge and show the answer
+              (JSON, legacy answers decoded; --raw, -v).
+    export    Write a whole catalogue to JSON Lines or CSV, page by page
+              (keyset cursors), with a progress bar; --resume after a stop.
     install   Install the bridge into a shop: bridge2cart/ with the binary, the
               private config and first keys (shown once), the web server's
               rules (detected, or --server); then runs doctor.
@@ -81,6 +95,20 @@ COMMANDS:
               --replace moves an existing bridge2cart/ aside (--import-legacy
               keeps the store key of its config.php); --rollback restores it.
     undeploy  Remove from the server exactly what deploy wrote.
+
+    completions
+              Print the tab-completion script for bash, zsh or fish.
+
+`cartbridge <command> --help` shows a command's options and examples
+(call, sign, request, export, decode, log, key, completions).
+
+Data goes to standard output, messages to standard error. Colour is used
+only on a terminal, and never when NO_COLOR is set.
+
+EXIT STATUS: 0 success; 1 the operation failed (the bridge refused a call,
+a check failed, a file could not be written); 2 the command line was wrong
+or a key could not be used. Keys are never taken as arguments: use a key
+file (one line id:secret, mode 600) or CARTBRIDGE_KEY=id:secret.
 
 Under a web server the binary needs no arguments: it runs as CGI when
 GATEWAY_INTERFACE is set, and as FastCGI when standard input is a listening
@@ -108,6 +136,10 @@ pub fn main() -> i32 {
         "fastcgi" => serve::fastcgi_command(args),
         "import-php-bridge" => legacy::import(args),
         "decode" => legacy::decode(args),
+        "sign" => remote::sign(args),
+        "export" => export::run(args),
+        "completions" => completions::run(args),
+        "request" => remote::request(args),
         "install" => install::install(args),
         "uninstall" => install::uninstall(args),
         "doctor" => doctor::run(args),
