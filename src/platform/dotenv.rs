@@ -49,7 +49,7 @@ impl Env {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 pub fn parse(source: &[u8]) -> Result<Env, String> {
     let mut env = Env::default();
     env.load(source)?;

@@ -175,7 +175,7 @@ impl PhpValue {
     }
 
     /// Nested array lookup: `path(&["db", "connection", "default"])`.
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     pub fn path(&self, keys: &[&str]) -> Option<&PhpValue> {
         keys.iter().try_fold(self, |value, key| value.get(key))
     }
@@ -277,6 +277,18 @@ impl PhpFile {
             .iter()
             .find(|(name, _)| *name == function)
             .map(|(_, v)| v)
+    }
+
+    /// All constants, sorted by name (the fuzz targets read them back).
+    #[cfg(fuzzing)]
+    pub fn defines(&self) -> impl Iterator<Item = (&str, &PhpValue)> {
+        self.defines.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// All top-level variables, sorted by name (without `$`).
+    #[cfg(fuzzing)]
+    pub fn variables(&self) -> impl Iterator<Item = (&str, &PhpValue)> {
+        self.variables.iter().map(|(k, v)| (k.as_str(), v))
     }
 }
 

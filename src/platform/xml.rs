@@ -28,7 +28,7 @@ pub struct Element {
 
 impl Element {
     /// The first child element called `name`.
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     pub fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
