@@ -365,12 +365,7 @@ fn serve(
     answer: &mut Answer<'_>,
     method_name: &mut String,
 ) -> Result<(), ApiError> {
-    if let Some(problem) = &bridge.config_error {
-        return Err(ApiError::new(
-            500,
-            format!("the bridge's configuration cannot be used: {problem}"),
-        ));
-    }
+    // An unusable config.toml was already refused by `Access::gate`.
     let (method, signed_path) = method_of(request)?;
     let now = access.now();
     let key = access
