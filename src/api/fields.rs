@@ -45,6 +45,9 @@ pub enum FieldKind {
     Id,
     /// A reference to another entity, as a string; 0 or NULL is null.
     RefId,
+    /// A status id: digits or a platform's code (`wc-processing`), as a
+    /// string; NULL, empty or `0` is null.
+    Code,
     /// Text, with the platform's HTML escaping undone.
     Text,
     /// A money amount, as the decimal string the database stores.
@@ -184,6 +187,10 @@ fn convert(kind: &FieldKind, value: &Value, shaper: &Shaper) -> Json {
             Some(0) | None => Json::Null,
             Some(id) => Json::from(id.to_string()),
         },
+        FieldKind::Code => match text() {
+            Some(code) if !code.is_empty() && code != "0" => Json::from(code),
+            _ => Json::Null,
+        },
         FieldKind::Text => text().map_or(Json::Null, |t| Json::from(plain(shaper, &t))),
         FieldKind::Money | FieldKind::Decimal => text().map_or(Json::Null, Json::from),
         FieldKind::Integer => value.to_i64().map_or(Json::Null, Json::from),
@@ -256,12 +263,14 @@ pub fn entity_ref(entity: &Entity) -> Json {
 }
 
 const ID_PATTERN: &str = "^[0-9]+$";
+pub const CODE_PATTERN: &str = "^[A-Za-z0-9_.:-]{1,64}$";
 const DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
 
 fn field_schema(field: &Field) -> Json {
     let mut schema = match &field.kind {
         FieldKind::Id => json!({"type": "string", "pattern": ID_PATTERN}),
         FieldKind::RefId => json!({"type": ["string", "null"], "pattern": ID_PATTERN}),
+        FieldKind::Code => json!({"type": ["string", "null"], "pattern": CODE_PATTERN}),
         FieldKind::Text | FieldKind::Label => json!({"type": ["string", "null"]}),
         FieldKind::Money | FieldKind::Decimal => {
             json!({"type": ["string", "null"], "pattern": DECIMAL_PATTERN})

@@ -185,7 +185,17 @@ impl<'a> Context<'a> {
         let mut found = Vec::new();
         for variant in &platform.variants {
             let probe = variant.probe.replace("{prefix}", &prefix);
-            if db.execute(&probe, &[]).is_ok() {
+            // A probe matches when it runs and does not answer "no" (a first
+            // value of 0, empty or NULL): `LIMIT 0` probes a schema, a
+            // `COUNT(*)` probes a setting (WooCommerce's order storage).
+            let says_no = |row: Vec<Value>| {
+                row.first()
+                    .is_some_and(|v| v.to_text().is_none_or(|t| t.is_empty() || t == "0"))
+            };
+            if db
+                .first_row(&probe, &[])
+                .is_ok_and(|row| !row.is_some_and(says_no))
+            {
                 found.push(variant.name.as_str());
             }
         }

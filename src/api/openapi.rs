@@ -185,6 +185,7 @@ fn param_schema(kind: ParamKind, body: bool) -> Json {
         ParamKind::DateTime => {
             json!({"type": "string", "examples": ["2026-01-31", "2026-01-31 23:59:59", "2026-01-31T23:59:59Z"]})
         }
+        ParamKind::Code => json!({"type": "string", "pattern": crate::api::fields::CODE_PATTERN}),
         ParamKind::Status => json!({"type": "string", "enum": ["enabled", "disabled", "1", "0"]}),
         ParamKind::Text { max } | ParamKind::Search { max } => {
             json!({"type": "string", "maxLength": max})

@@ -262,6 +262,10 @@ impl Args {
     }
 }
 
+/// The longest status code a platform uses (`wc-` + a 17-character slug
+/// fits WordPress's 20-character post_status).
+const CODE_MAX: usize = 64;
+
 /// Parses one raw value by its kind.
 fn parse(param: &Param, raw: &str) -> Result<Arg, ApiError> {
     let name = param.name;
@@ -289,6 +293,21 @@ fn parse(param: &Param, raw: &str) -> Result<Arg, ApiError> {
             "disabled" | "0" => Ok(Arg::Int(0)),
             _ => Err(bad("'enabled' or 'disabled'".into())),
         },
+        ParamKind::Code => {
+            let code = raw.trim();
+            let ok = (1..=CODE_MAX).contains(&code.len())
+                && code.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b));
+            if ok {
+                Ok(Arg::Text(code.to_string()))
+            } else {
+                Err(bad(format!(
+                    "a status id as order.status.list gives it: a letter or digit, then up to {CODE_MAX} letters, digits, '_', '.', ':' or '-' in all"
+                )))
+            }
+        }
         ParamKind::Text { max } => check_length(name, raw, max).map(|()| Arg::Text(raw.to_string())),
         ParamKind::Search { max } => {
             if raw.trim().is_empty() {

@@ -48,6 +48,9 @@ pub enum ParamKind {
     DateTime,
     /// `enabled` or `disabled` (also `1`/`0`).
     Status,
+    /// An order status id as `order.status.list` gives it: digits
+    /// (OpenCart's `5`) or a platform's code (`wc-processing`), bound as text.
+    Code,
     /// Free text of at most `max` characters (may be empty).
     Text { max: usize },
     /// Text to search for: not empty, at most `max` characters.

@@ -136,9 +136,18 @@ impl Writer<'_, '_> {
         }
     }
 
+    /// A step file may hold several statements, each ending with `;` at
+    /// the end of a line; they run in order and count as one step.
     fn run_step(&mut self, name: &str, sql: &str, binds: &Binds) -> Result<Outcome, ApiError> {
-        let (bound, values) = binds.bind(sql);
-        let outcome = self.cx.db()?.execute(&bound, &values)?;
+        let mut outcome = Outcome::default();
+        for statement in statements(sql) {
+            let (bound, values) = binds.bind(statement);
+            let ran = self.cx.db()?.execute(&bound, &values)?;
+            outcome.affected_rows += ran.affected_rows;
+            if ran.insert_id != 0 {
+                outcome.insert_id = ran.insert_id;
+            }
+        }
         match self.cx.try_sql(&format!("{name}.undo"))? {
             Some(undo) => {
                 let mut binds = binds.clone();
@@ -151,9 +160,52 @@ impl Writer<'_, '_> {
     }
 }
 
+/// The statements of a step file: split after each line that ends with `;`
+/// (outside a comment), so a `;` inside a string or mid-line never splits.
+fn statements(sql: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    for line in sql.split_inclusive('\n') {
+        offset += line.len();
+        let code = line.trim_end();
+        if code.ends_with(';') && !code.trim_start().starts_with("--") {
+            parts.push(&sql[start..offset]);
+            start = offset;
+        }
+    }
+    parts.push(&sql[start..]);
+    parts
+        .into_iter()
+        .map(|s| s.trim().trim_end_matches(';').trim_end())
+        .filter(|s| {
+            s.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+        })
+        .collect()
+}
+
 /// Binds `:old_<column>` for each value read before a write.
 pub fn remember(binds: &mut Binds, before: &[(String, Value)]) {
     for (name, value) in before {
         binds.set(&format!("old_{name}"), value.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statements;
+
+    #[test]
+    fn a_step_file_splits_at_line_ending_semicolons_only() {
+        let sql = "-- note;\nUPDATE a SET b = 'x;y'\nWHERE c = 1;\n\nINSERT INTO d VALUES (1);\n-- trailing\n";
+        assert_eq!(
+            statements(sql),
+            vec![
+                "-- note;\nUPDATE a SET b = 'x;y'\nWHERE c = 1",
+                "INSERT INTO d VALUES (1)"
+            ]
+        );
+        assert_eq!(statements("SELECT 1"), vec!["SELECT 1"]);
     }
 }

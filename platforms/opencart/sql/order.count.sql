@@ -2,7 +2,7 @@
 SELECT COUNT(*) AS count
 FROM `{prefix}order` o
 WHERE 1 = 1
-  AND ((:status IS NULL AND o.order_status_id > 0) OR o.order_status_id = :status)
+  AND ((:status IS NULL AND o.order_status_id > 0) OR CAST(o.order_status_id AS CHAR) = :status)
   AND (:customer_id IS NULL OR o.customer_id = :customer_id)
   AND (:created_from IS NULL OR o.date_added >= :created_from)
   AND (:created_to IS NULL OR o.date_added <= :created_to)

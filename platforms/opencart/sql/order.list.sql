@@ -48,7 +48,7 @@ LEFT JOIN {prefix}order_status os
        ON os.order_status_id = o.order_status_id AND os.language_id = :lang_id
 WHERE o.order_id > :after AND o.order_id <= :until
   AND (:ids_count = 0 OR o.order_id IN (:ids))
-  AND ((:status IS NULL AND o.order_status_id > 0) OR o.order_status_id = :status)
+  AND ((:status IS NULL AND o.order_status_id > 0) OR CAST(o.order_status_id AS CHAR) = :status)
   AND (:customer_id IS NULL OR o.customer_id = :customer_id)
   AND (:created_from IS NULL OR o.date_added >= :created_from)
   AND (:created_to IS NULL OR o.date_added <= :created_to)

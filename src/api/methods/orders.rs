@@ -11,7 +11,7 @@ use super::{count, count_schema, filters, gone, info, list, page_schema, Listing
 use crate::api::answer::Answer;
 use crate::api::fields::{entity_ref, Entity, Field, FieldKind as K, Layout};
 use crate::api::params::Args;
-use crate::api::spec::{common as p, Method, Param, ParamKind, MAX_ID};
+use crate::api::spec::{common as p, Method, Param, ParamKind};
 use crate::api::write::{remember, transaction, Writer};
 use crate::api::{ApiError, Binds, Context};
 use crate::db::Value;
@@ -57,7 +57,11 @@ pub static ORDER_TOTAL: Entity = Entity {
 pub static ORDER_STATUS: Entity = Entity {
     name: "OrderStatus",
     fields: &[
-        Field::new("id", K::Id, "The status id, as order.update takes it."),
+        Field::new(
+            "id",
+            K::Code,
+            "The status id, as order.update takes it (digits or a code such as wc-processing).",
+        ),
         Field::new("name", K::Text, "In the requested language."),
     ],
 };
@@ -74,7 +78,7 @@ pub static ORDER: Entity = Entity {
         ),
         Field::new(
             "status_id",
-            K::RefId,
+            K::Code,
             "The order status (see order.status.list).",
         ),
         Field::new(
@@ -160,11 +164,8 @@ const FIELDS: Param = Param::optional(
 );
 const STATUS_FILTER: Param = Param::optional(
     "status",
-    ParamKind::Integer {
-        min: 0,
-        max: MAX_ID,
-    },
-    "Only orders in this status id (default: every status but 0, the checkouts never completed).",
+    ParamKind::Code,
+    "Only orders in this status id (default: every status the shop counts as an order, not abandoned checkouts).",
 );
 const CUSTOMER_ID: Param =
     Param::optional("customer_id", ParamKind::Id, "Only this customer's orders.");
@@ -250,7 +251,7 @@ pub const ORDER_UPDATE: Method = Method {
     writes: true,
     params: &[
         p::ID,
-        Param::required("status", ParamKind::Id, "The new status id, as order.status.list gives it."),
+        Param::required("status", ParamKind::Code, "The new status id, as order.status.list gives it."),
         Param::optional("comment", ParamKind::Text { max: 65_535 }, "Comment for the order history."),
         Param::optional("notify", ParamKind::Bool, "Whether the customer was notified (default false)."),
     ],
@@ -303,7 +304,7 @@ fn order_update(
     answer: &mut Answer<'_>,
 ) -> Result<(), ApiError> {
     let id = args.int("id").unwrap_or(0);
-    let status = args.int("status").unwrap_or(0);
+    let status = args.text("status").unwrap_or_default().to_string();
     let mut binds = filters(cx, args)?;
     binds.set("now", cx.now_local()?);
     binds.set(
@@ -324,11 +325,11 @@ fn order_update(
         let old_status = before
             .iter()
             .find(|(n, _)| n == "status_id")
-            .and_then(|(_, v)| v.to_i64())
-            .unwrap_or(0);
+            .and_then(|(_, v)| v.to_text())
+            .unwrap_or_default();
         w.step("order.update/order", &binds)?;
         w.step("order.update/history", &binds)?;
-        move_stock(w, &mut binds, old_status, status)
+        move_stock(w, &mut binds, &old_status, &status)
     })?;
     let order = read_back(cx, id, &ORDERS)?;
     answer
@@ -342,13 +343,14 @@ fn order_update(
 fn move_stock(
     w: &mut Writer<'_, '_>,
     binds: &mut Binds,
-    old: i64,
-    new: i64,
+    old: &str,
+    new: &str,
 ) -> Result<(), ApiError> {
     let Some(holding) = holding_statuses(w, binds)? else {
         return Ok(());
     };
-    let direction = match (holding.contains(&old), holding.contains(&new)) {
+    let holds = |status: &str| status.parse().is_ok_and(|id: i64| holding.contains(&id));
+    let direction = match (holds(old), holds(new)) {
         (true, false) => 1,
         (false, true) => -1,
         _ => return Ok(()),

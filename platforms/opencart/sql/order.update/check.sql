@@ -1,4 +1,4 @@
 SELECT os.order_status_id
 FROM {prefix}order_status os
-WHERE os.order_status_id = :status
+WHERE CAST(os.order_status_id AS CHAR) = :status
 LIMIT 1
