@@ -55,6 +55,8 @@ have curl || missing+=(curl)
 have systemd-socket-activate || missing+=(systemd)
 have openssl || missing+=(openssl)
 have python3 || missing+=(python3 python3-pip)
+have zsh || missing+=(zsh)       # the completion scripts are loaded in each shell
+have fish || missing+=(fish)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"

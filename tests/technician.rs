@@ -495,7 +495,26 @@ fn the_progress_bar_shows_on_a_terminal_only() {
 
 #[test]
 fn every_technician_command_has_help_with_examples() {
-    for command in ["call", "sign", "request", "export", "decode", "completions"] {
+    for command in [
+        "call",
+        "sign",
+        "request",
+        "export",
+        "decode",
+        "completions",
+        "detect",
+        "demo",
+        "serve",
+        "fastcgi",
+        "install",
+        "uninstall",
+        "doctor",
+        "deploy",
+        "undeploy",
+        "key",
+        "log",
+        "import-php-bridge",
+    ] {
         let help = run(&mut cartbridge(&[command, "--help"]));
         assert_eq!(help.status.code(), Some(0), "{command}");
         let text = stdout(&help);
@@ -527,11 +546,32 @@ fn completion_scripts_load_in_their_shells() {
         "{}",
         stderr(&completed)
     );
-    for shell in ["zsh", "fish"] {
-        let script = run(&mut cartbridge(&["completions", shell]));
-        assert_eq!(script.status.code(), Some(0));
-        assert!(stdout(&script).contains("export"), "{shell}");
-    }
+    // zsh: the script parses and defines the completion function.
+    let zsh = stdout(&run(&mut cartbridge(&["completions", "zsh"])));
+    let loaded = run(Command::new(common::require_program("zsh"))
+        .arg("-fc")
+        .arg(format!("{zsh}\nwhence -w _cartbridge")));
+    assert_eq!(
+        stdout(&loaded),
+        "_cartbridge: function\n",
+        "{}",
+        stderr(&loaded)
+    );
+    // fish: asked as a user's Tab would, it completes commands with their
+    // descriptions and a command's options.
+    let fish = stdout(&run(&mut cartbridge(&["completions", "fish"])));
+    let completed = run(Command::new(common::require_program("fish"))
+        .arg("--no-config")
+        .arg("-c")
+        .arg(format!(
+            "{fish}\ncomplete -C 'cartbridge exp'\ncomplete -C 'cartbridge export --res'"
+        )));
+    assert_eq!(
+        stdout(&completed),
+        "export\ta whole catalogue to JSON Lines or CSV\n--resume\n",
+        "{}",
+        stderr(&completed)
+    );
     let unknown = run(&mut cartbridge(&["completions", "tcsh"]));
     assert_eq!(unknown.status.code(), Some(2));
 }

@@ -18,7 +18,7 @@ use crate::api;
 use crate::http::BufferedResponse;
 use crate::store::SqlPolicy;
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 cartbridge call — run a native method on the store on this machine
 
 USAGE:
@@ -55,10 +55,6 @@ pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
     let (mut legacy, mut raw) = (false, false);
     while let Some(arg) = parser.next().map_err(usage_error)? {
         match arg {
-            Short('h') | Long("help") => {
-                print!("{HELP}");
-                return Ok(0);
-            }
             Long("legacy") => legacy = true,
             Long("raw") => raw = true,
             Long("store") => store = Some(PathBuf::from(parser.value().map_err(usage_error)?)),

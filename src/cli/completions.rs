@@ -5,20 +5,20 @@ use std::ffi::OsString;
 
 use super::Failure;
 
-/// Every command with its options (kept next to the dispatch table's
-/// names; a test checks each command answers `--help`).
+/// Every command with its options (`--help` is added to each; the
+/// description is the first line of the command's help).
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("call", "--store --sql-policy --legacy --raw --help"),
-    ("sign", "--legacy --key-file --url --curl --post --help"),
+    ("call", "--store --sql-policy --legacy --raw"),
+    ("sign", "--legacy --key-file --url --curl --post"),
     (
         "request",
-        "--legacy --key-file --post --raw --verbose -v --help",
+        "--legacy --key-file --post --raw --verbose -v",
     ),
     (
         "export",
-        "--store --url --key-file --format --output --resume --page-size --max-pages --help",
+        "--store --url --key-file --format --output --resume --page-size --max-pages",
     ),
-    ("decode", "--private-key --help"),
+    ("decode", "--private-key"),
     ("demo", "--dir --listen --curl"),
     ("serve", "--store --listen"),
     ("fastcgi", "--listen --store"),
@@ -31,8 +31,13 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (
         "log",
-        "verify --key --outcome --since --until --store --help",
+        "verify --key --outcome --since --until --store",
     ),
+    (
+        "deploy",
+        "--password-file --password-env --url --replace --import-legacy --rollback --ca-file --binary --no-rules",
+    ),
+    ("undeploy", "--password-file --password-env"),
     ("import-php-bridge", ""),
     ("completions", "bash zsh fish"),
 ];
@@ -41,15 +46,8 @@ pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
     let shell = args.first().and_then(|s| s.to_str()).unwrap_or("");
     let script = match shell {
         "bash" => bash(),
-        "zsh" => format!(
-            "#compdef cartbridge\nautoload -U bashcompinit && bashcompinit\n{}",
-            bash()
-        ),
+        "zsh" => zsh(),
         "fish" => fish(),
-        "-h" | "--help" => {
-            print!("{HELP}");
-            return Ok(0);
-        }
         _ => {
             return Err((
                 2,
@@ -63,7 +61,7 @@ pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
     Ok(0)
 }
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 cartbridge completions — tab completion for your shell
 
 USAGE:
@@ -79,7 +77,7 @@ fn bash() -> String {
     let names: Vec<&str> = COMMANDS.iter().map(|(n, _)| *n).collect();
     let mut cases = String::new();
     for (name, options) in COMMANDS {
-        cases.push_str(&format!("        {name}) words=\"{options}\" ;;\n"));
+        cases.push_str(&format!("        {name}) words=\"{options} --help\" ;;\n"));
     }
     format!(
         "_cartbridge() {{\n    local cur=\"${{COMP_WORDS[COMP_CWORD]}}\" words\n    if [ \"$COMP_CWORD\" -eq 1 ]; then\n        COMPREPLY=($(compgen -W \"{} --help --version\" -- \"$cur\"))\n        return\n    fi\n    case \"${{COMP_WORDS[1]}}\" in\n{cases}        *) words=\"\" ;;\n    esac\n    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n    [ ${{#COMPREPLY[@]}} -eq 0 ] && COMPREPLY=($(compgen -f -- \"$cur\"))\n}}\ncomplete -F _cartbridge cartbridge\n",
@@ -87,13 +85,38 @@ fn bash() -> String {
     )
 }
 
+/// What a command does, from the first line of its help
+/// (`cartbridge call — run a native method ...`).
+fn description(command: &str) -> String {
+    super::help::of(command)
+        .and_then(|help| help.lines().next())
+        .and_then(|line| line.split_once(" — ").map(|(_, what)| what))
+        .unwrap_or("")
+        .replace('\'', "")
+}
+
+/// A native zsh completion (`_describe` for commands with their
+/// descriptions, then the command's options or file names).
+fn zsh() -> String {
+    let mut described = String::new();
+    let mut cases = String::new();
+    for (name, options) in COMMANDS {
+        described.push_str(&format!("        '{name}:{}'\n", description(name)));
+        cases.push_str(&format!("        {name}) options=({options} --help) ;;\n"));
+    }
+    format!(
+        "#compdef cartbridge\n_cartbridge() {{\n    local -a commands options\n    commands=(\n{described}    )\n    if (( CURRENT == 2 )); then\n        _describe -t commands 'cartbridge command' commands\n        compadd -- --help --version\n        return\n    fi\n    case ${{words[2]}} in\n{cases}    esac\n    _alternative \"options:option:($options)\" 'files:file:_files'\n}}\n_cartbridge \"$@\"\n"
+    )
+}
+
 fn fish() -> String {
     let mut script = String::from("complete -c cartbridge -f\n");
     for (name, options) in COMMANDS {
         script.push_str(&format!(
-            "complete -c cartbridge -n __fish_use_subcommand -a {name}\n"
+            "complete -c cartbridge -n __fish_use_subcommand -a {name} -d '{}'\n",
+            description(name)
         ));
-        for option in options.split_whitespace() {
+        for option in options.split_whitespace().chain(["--help"]) {
             let flag = match option.strip_prefix("--") {
                 Some(long) => format!("-l {long}"),
                 None => match option.strip_prefix('-') {

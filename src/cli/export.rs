@@ -24,7 +24,7 @@ use super::{bridge_for, usage_error, Failure};
 use crate::http::BufferedResponse;
 use crate::store::{Bridge, SqlPolicy};
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 cartbridge export — a whole catalogue to JSON Lines or CSV
 
 USAGE:
@@ -141,10 +141,6 @@ pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
     let (mut output, mut resume, mut page_size, mut max_pages) = (None, false, 250, None);
     while let Some(arg) = parser.next().map_err(usage_error)? {
         match arg {
-            Short('h') | Long("help") => {
-                print!("{HELP}");
-                return Ok(0);
-            }
             Long("store") => store = Some(PathBuf::from(parser.value().map_err(usage_error)?)),
             Long("url") => url = Some(parser.value().map_err(usage_error)?),
             Long("key-file") => {

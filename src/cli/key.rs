@@ -24,7 +24,7 @@ use crate::access::utc::{self, Stamp};
 use crate::state::State;
 use crate::store::{self, Bridge, BridgeConfig, KeyConfig, KeyProtocol, PRIVATE_DIR};
 
-const USAGE: &str = "\
+pub(super) const USAGE: &str = "\
 cartbridge key — API keys of the store
 
 USAGE:
@@ -43,6 +43,15 @@ old secret keeps working for the grace period (at most 7d), then stops.
 import-legacy turns the store key of bridge2cart/config.php (M1_TOKEN) into
 a key for the legacy protocol only, with address and scope rules; until
 then that token is accepted as the PHP bridge accepted it.
+
+EXAMPLES:
+    cartbridge key add erp --ip 203.0.113.7 --scope products:read --scope orders:write
+    cartbridge key list --store /var/www/shop
+    cartbridge key rotate erp --grace 24h
+    cartbridge key import-legacy gateway --ip 198.51.100.0/24
+
+EXIT STATUS: 0 done, 1 the config could not be read or written, 2 wrong
+command line or unknown key.
 ";
 
 /// The options shared by `add`, `set` and `import-legacy`.

@@ -125,7 +125,7 @@ fn import_report(
 
 /// `cartbridge decode [--private-key FILE] [FILE]`: a legacy answer (from
 /// the file or standard input) as pretty JSON.
-const DECODE_HELP: &str = "\
+pub(super) const DECODE_HELP: &str = "\
 cartbridge decode — show a legacy bridge answer as JSON
 
 USAGE:
@@ -148,10 +148,6 @@ pub fn decode(args: Vec<OsString>) -> Result<i32, Failure> {
     let mut key_file = None;
     while let Some(arg) = parser.next().map_err(usage_error)? {
         match arg {
-            Short('h') | Long("help") => {
-                print!("{DECODE_HELP}");
-                return Ok(0);
-            }
             Long("private-key") => {
                 key_file = Some(PathBuf::from(parser.value().map_err(usage_error)?))
             }

@@ -12,7 +12,7 @@ use crate::access::history::Outcome;
 use crate::access::utc;
 use crate::state::{Filter, State};
 
-const USAGE: &str = "\
+pub(super) const USAGE: &str = "\
 cartbridge log — the history of calls
 
 USAGE:
@@ -23,6 +23,15 @@ Every command takes --store DIR. T is a UTC date or time (2026-08-23,
 2026-08-23T10:00:00Z) or a time ago (15m, 24h, 7d). O is an outcome, or
 `refused` for every refusal. `verify` checks the hash chain: exit status 0
 when intact, 1 with the first break otherwise.
+
+EXAMPLES:
+    cartbridge log --last 20
+    cartbridge log --outcome refused --since 24h
+    cartbridge log --key erp --json | jq .
+    cartbridge log verify --store /var/www/shop
+
+EXIT STATUS: 0 shown (or the chain is intact), 1 the history cannot be
+read (or the chain is broken), 2 wrong command line.
 ";
 
 pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
@@ -64,10 +73,6 @@ pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
                 );
             }
             Long("json") => json = true,
-            Short('h') | Long("help") => {
-                print!("{USAGE}");
-                return Ok(0);
-            }
             Value(value) if value == "verify" && !verify => verify = true,
             other => return Err(usage_error(other.unexpected())),
         }

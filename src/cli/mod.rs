@@ -11,6 +11,7 @@ mod detect;
 mod doctor;
 mod export;
 mod fetch;
+mod help;
 mod install;
 mod key;
 mod legacy;
@@ -99,8 +100,7 @@ COMMANDS:
     completions
               Print the tab-completion script for bash, zsh or fish.
 
-`cartbridge <command> --help` shows a command's options and examples
-(call, sign, request, export, decode, log, key, completions).
+`cartbridge <command> --help` shows a command's options and examples.
 
 Data goes to standard output, messages to standard error. Colour is used
 only on a terminal, and never when NO_COLOR is set.
@@ -126,7 +126,14 @@ pub fn main() -> i32 {
         return 0;
     }
     let command = args.remove(0);
-    let result = match command.to_str().unwrap_or("") {
+    let name = command.to_str().unwrap_or("");
+    if help::asked(&args) {
+        if let Some(text) = help::of(name) {
+            print!("{text}");
+            return 0;
+        }
+    }
+    let result = match name {
         "call" => call::run(args),
         "key" => key::run(args),
         "log" => log::run(args),

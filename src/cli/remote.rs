@@ -34,7 +34,7 @@ const PLAIN_ENCODED: &[&str] = &[
     "sql_settings[sql_variables]",
 ];
 
-const SIGN_HELP: &str = "\
+pub(super) const SIGN_HELP: &str = "\
 cartbridge sign — sign a call for a remote bridge, for curl or any HTTP tool
 
 USAGE:
@@ -60,7 +60,7 @@ EXAMPLES:
 EXIT STATUS: 0 printed, 1 the key file cannot be used, 2 wrong command line.
 ";
 
-const REQUEST_HELP: &str = "\
+pub(super) const REQUEST_HELP: &str = "\
 cartbridge request — send a signed call to a remote bridge and show the answer
 
 USAGE:
@@ -320,7 +320,6 @@ struct CallArgs {
     curl: bool,
     raw: bool,
     verbose: bool,
-    help: bool,
 }
 
 fn parse_call_args(args: Vec<OsString>, request: bool) -> Result<CallArgs, Failure> {
@@ -328,7 +327,6 @@ fn parse_call_args(args: Vec<OsString>, request: bool) -> Result<CallArgs, Failu
     let mut parsed = CallArgs::default();
     while let Some(arg) = parser.next().map_err(usage_error)? {
         match arg {
-            Short('h') | Long("help") => parsed.help = true,
             Long("legacy") => parsed.legacy = true,
             Long("post") => parsed.post = true,
             Long("key-file") => {
@@ -371,10 +369,6 @@ fn text(value: OsString) -> Result<String, Failure> {
 /// `cartbridge sign`.
 pub fn sign(args: Vec<OsString>) -> Result<i32, Failure> {
     let args = parse_call_args(args, false)?;
-    if args.help {
-        print!("{SIGN_HELP}");
-        return Ok(0);
-    }
     let [method] = args.words.as_slice() else {
         return Err((2, "sign needs a method, e.g. `cartbridge sign product.count --key-file F` (see `cartbridge sign --help`)".into()));
     };
@@ -415,10 +409,6 @@ pub fn sign(args: Vec<OsString>) -> Result<i32, Failure> {
 /// `cartbridge request`.
 pub fn request(args: Vec<OsString>) -> Result<i32, Failure> {
     let args = parse_call_args(args, true)?;
-    if args.help {
-        print!("{REQUEST_HELP}");
-        return Ok(0);
-    }
     let [url, method] = args.words.as_slice() else {
         return Err((2, "request needs the bridge's URL and a method, e.g. `cartbridge request https://shop.example/bridge2cart/cartbridge product.count --key-file F` (see `cartbridge request --help`)".into()));
     };
