@@ -50,12 +50,34 @@ fn main() {
     let binary = std::env::var_os("CB_BENCH_BINARY")
         .map(PathBuf::from)
         .unwrap_or_else(binary);
+    // CB_BENCH_PARTS=cgi,fastcgi,export,profile runs only those parts (for
+    // iterating on one figure); BENCHMARKS.md is always made with all.
+    let parts = std::env::var("CB_BENCH_PARTS").unwrap_or_default();
+    let part = |name: &str| parts.is_empty() || parts.split(',').any(|p| p == name);
     let test_shop = bench_shop(&binary);
     let shop = &test_shop.shop;
+    let calls = Calls::new();
 
+    if part("cgi") {
+        cgi_table(shop, &calls, runs);
+    }
+    if part("fastcgi") {
+        fastcgi_tables(shop, &calls, &binary, seconds);
+    }
+    if part("export") {
+        export(shop);
+    }
+    if part("profile") {
+        profile(shop, &calls, &binary);
+    }
+    if let Store::Mariadb(db) = &test_shop.store {
+        db.drop_database();
+    }
+}
+
+fn cgi_table(shop: &Shop, calls: &Calls, runs: usize) {
     println!("## CGI: one process per call ({runs} runs each, spawn to exit)\n");
     println!("| call | answer bytes | median | p95 | mean |\n|---|---:|---:|---:|---:|");
-    let calls = Calls::new();
     for (label, call) in calls.each() {
         let mut times = Vec::with_capacity(runs);
         let mut bytes = 0;
@@ -73,12 +95,15 @@ fn main() {
             ms(s.mean)
         );
     }
+}
 
+/// FastCGI under wrk, then the database's own speed for the same SQL.
+fn fastcgi_tables(shop: &Shop, calls: &Calls, binary: &Path, seconds: u64) {
     println!("\n## FastCGI through nginx: `wrk -t2 -c{CONCURRENCY} -d{seconds}s --latency`\n");
     println!(
         "| call | requests/s | latency p50 | p90 | p99 | non-2xx |\n|---|---:|---:|---:|---:|---:|"
     );
-    let server = WebServer::nginx_fastcgi(&shop.root, &shop.script, &binary, &[]);
+    let server = WebServer::nginx_fastcgi(&shop.root, &shop.script, binary, &[]);
     let mut bridge_rates = Vec::new();
     for (label, call) in calls.each() {
         let wrk = call.wrk(server.port, seconds);
@@ -114,12 +139,6 @@ fn main() {
             "| {label} | {rate:.0} | {bridge:.0} | {:.0} % |",
             100.0 * bridge / rate
         );
-    }
-
-    export(shop);
-    profile(shop, &calls, &binary);
-    if let Store::Mariadb(db) = &test_shop.store {
-        db.drop_database();
     }
 }
 

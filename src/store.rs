@@ -333,6 +333,12 @@ impl Bridge {
         }
     }
 
+    /// The platform in `root`, remembered in the private folder between
+    /// calls (`platform::cache`).
+    pub fn detect(&self, root: &Path) -> Option<&'static platform::Platform> {
+        platform::cache::detect_cached(root, &self.private_dir().join(platform::cache::CACHE_FILE))
+    }
+
     /// The store root: configured, else the parent when a platform is
     /// found in it, else this folder when one is found here, else the
     /// parent.
@@ -343,13 +349,10 @@ impl Bridge {
         // The parent first: the bridge folder's own config.php (the
         // incumbent's store key) looks like an X-Cart 4 store by itself.
         let parent = self.dir.parent().map(Path::to_path_buf);
-        if let Some(parent) = parent
-            .as_ref()
-            .filter(|p| platform::detect(p, None).is_some())
-        {
+        if let Some(parent) = parent.as_ref().filter(|p| self.detect(p).is_some()) {
             return parent.clone();
         }
-        if platform::detect(&self.dir, None).is_some() {
+        if self.detect(&self.dir).is_some() {
             return self.dir.clone();
         }
         parent.unwrap_or_else(|| self.dir.clone())
@@ -358,8 +361,11 @@ impl Bridge {
     /// Detects the shop in `root` and reads its database settings, then
     /// applies the database override of config.toml.
     pub fn shop(&self, root: &Path, cart_id: Option<&str>) -> Result<ShopSettings, ShopError> {
-        let platform = platform::detect(root, cart_id)
-            .ok_or_else(|| ShopError::NotDetected(root.to_path_buf()))?;
+        let platform = match cart_id {
+            Some(_) => platform::detect(root, cart_id),
+            None => self.detect(root),
+        }
+        .ok_or_else(|| ShopError::NotDetected(root.to_path_buf()))?;
         let mut settings = match (
             platform::read_settings(platform, root),
             &self.config.database,

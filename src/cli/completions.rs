@@ -71,6 +71,8 @@ EXAMPLES:
     cartbridge completions bash > ~/.local/share/bash-completion/completions/cartbridge
     cartbridge completions zsh > \"${fpath[1]}/_cartbridge\"
     cartbridge completions fish > ~/.config/fish/completions/cartbridge.fish
+
+EXIT STATUS: 0 printed, 2 no such shell.
 ";
 
 fn bash() -> String {

@@ -25,7 +25,7 @@ use std::io;
 use crate::access::{Access, LegacyDenial};
 use crate::form::{self, FormMap};
 use crate::http::{respond, Request, ResponseSink};
-use crate::platform::{self, ShopSettings};
+use crate::platform::ShopSettings;
 use crate::store::{Bridge, ShopError};
 use encoding::{decode_plain_param, php_base64_encode};
 use identity::Identity;
@@ -244,7 +244,7 @@ fn query_has(query: &[u8], name: &str) -> bool {
 
 /// What a browser sees: the incumbent's banner, once the shop is found.
 fn banner(bridge: &Bridge, identity: &Identity) -> Answer {
-    if platform::detect(&bridge.store_root(), None).is_none() {
+    if bridge.detect(&bridge.store_root()).is_none() {
         return Answer::text("BRIDGE_ERROR_CONFIGURATION_NOT_FOUND");
     }
     Answer::text(format!(

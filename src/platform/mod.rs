@@ -5,6 +5,7 @@
 //! This module knows no platform by name: what it knows of each comes from
 //! that platform's `platform.toml` and `sql/` folder.
 
+pub mod cache;
 pub mod dotenv;
 pub mod ini;
 pub mod lookup;
