@@ -66,6 +66,7 @@ fn main() {
     }
     if part("export") {
         export(shop);
+        export_tool(shop, &binary);
     }
     if part("profile") {
         profile(shop, &calls, &binary);
@@ -582,6 +583,46 @@ fn export(shop: &Shop) {
         database.as_secs_f64(),
         bridge.as_secs_f64() / database.as_secs_f64()
     );
+}
+
+/// `cartbridge export products --url` as a technician runs it, against
+/// the bridge under nginx FastCGI: total time, the rows written, and the
+/// peak RSS of the FastCGI process that served every page.
+fn export_tool(shop: &Shop, binary: &Path) {
+    let server = WebServer::nginx_fastcgi(&shop.root, &shop.script, binary, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, format!("{}:{}\n", shop::KEY_ID, shop::SECRET)).unwrap();
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let out = dir.path().join("products.jsonl");
+    let url = format!("http://127.0.0.1:{}/bridge2cart/cartbridge", server.port);
+    let started = Instant::now();
+    let export = Command::new(binary)
+        .args([
+            "export",
+            "products",
+            "--format",
+            "jsonl",
+            "--url",
+            &url,
+            "--key-file",
+        ])
+        .arg(&key)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .expect("run cartbridge export");
+    let elapsed = started.elapsed();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let rows = std::fs::read_to_string(&out).unwrap().lines().count();
+    let rss = server.fastcgi_pid().map(peak_rss_kib).unwrap_or_default();
+    println!("\n`cartbridge export products --format jsonl --url` through nginx FastCGI (one warm bridge process, pages of 250):\n");
+    println!("| products written | total | peak RSS of the FastCGI process |\n|---:|---:|---:|");
+    println!("| {rows} | {:.2} s | {rss} KiB |", elapsed.as_secs_f64());
 }
 
 /// Where the wall time of one 250-row CGI call goes: `strace -f -r` of

@@ -15,7 +15,7 @@ use std::process::{Command, Output};
 
 use base64::Engine;
 
-use common::apache::{as_web_user, give_to_web_user, Apache, Htaccess};
+use common::apache::{as_web_user, give_to_web_user, Apache, Htaccess, Runner};
 use common::shop::{self, envelope, sign_legacy_with, sign_native_as, Shop};
 use common::{binary, fixture, fresh_database, http, HttpResponse, ShippedBackend, WebServer};
 
@@ -281,6 +281,77 @@ fn apache_install_doctor_and_the_three_red_cases() {
         "uninstall leaves the bridge folder:\n{}",
         out.text
     );
+}
+
+/// The processes running the shop's binary (by their command line).
+fn bridge_processes(script: &Path) -> Vec<u32> {
+    let wanted = script.as_os_str().as_encoded_bytes();
+    fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.split(|b| *b == 0).next() == Some(wanted))
+        })
+        .collect()
+}
+
+#[test]
+fn apache_with_mod_fcgid_keeps_the_binary_up_between_calls() {
+    let shop = bare_shop("cb8_fcgid");
+    give_to_web_user(&shop.root);
+    let (_, keys) = install(&shop, "apache");
+    // The owner opts in as the shipped .htaccess explains.
+    let htaccess = shop.bridge_dir().join(".htaccess");
+    let rules = fs::read_to_string(&htaccess).unwrap();
+    let opted_in = rules
+        .replace("#<IfModule mod_fcgid.c>", "<IfModule mod_fcgid.c>")
+        .replace(
+            "#    SetHandler fcgid-script",
+            "    SetHandler fcgid-script",
+        )
+        .replace("#</IfModule>", "</IfModule>");
+    assert_ne!(opted_in, rules);
+    fs::write(&htaccess, opted_in).unwrap();
+    let apache = Apache::start_with(&shop.root, Htaccess::Honoured, Runner::Fcgid);
+    assert_calls_work(apache.port, &keys);
+    assert_private_config_hidden(apache.port);
+
+    // The shipped .htaccess hands the binary to mod_fcgid: one process
+    // stays up and serves the next calls as FastCGI.
+    let first = bridge_processes(&shop.script);
+    assert!(
+        !first.is_empty(),
+        "no FastCGI process stayed up:\n{}",
+        apache.logs()
+    );
+    assert_calls_work(apache.port, &keys);
+    let after = bridge_processes(&shop.script);
+    assert!(
+        first.iter().any(|pid| after.contains(pid)),
+        "{first:?} then {after:?}"
+    );
+
+    // mod_fcgid refuses bodies over FcgidMaxRequestLen (128 KiB by default,
+    // a server setting .htaccess cannot change) before the binary sees
+    // them, as it did for the PHP bridge on such hosts; the doctor names
+    // the setting and the way back to CGI.
+    assert_red(
+        &doctor(&shop.root, apache.port),
+        "large request",
+        "FcgidMaxRequestLen",
+    );
+    let body = vec![b'a'; 200 * 1024];
+    let big = http(
+        apache.port,
+        "POST",
+        "/bridge2cart/bridge.php",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    assert_eq!(big.status, 500, "{}", big.text());
+    assert!(apache.logs().contains("MaxRequestLen"), "{}", apache.logs());
+    drop(apache);
 }
 
 #[test]

@@ -751,6 +751,15 @@ fn check_large_call(bridge: &Bridge, url: &Url) -> Check {
             format!("a signed {} KiB POST got through", SIZE / 1024),
         ),
         Ok(signed) => refused(name, url, &signed),
+        // The small signed calls before this one got through: a 500 here
+        // comes from the body's size, before the binary runs.
+        Err(check) if check.level == Level::Fail && check.detail.ends_with("fails with 500") => {
+            Check::fail(
+                name,
+                format!("{} (small calls get through)", check.detail),
+                "the web server refuses bodies over 128 KiB before the bridge sees them: mod_fcgid's FcgidMaxRequestLen (128 KiB by default) or LimitRequestBody. Ask the host to raise FcgidMaxRequestLen to 67108864 (a server setting), or run the bridge as CGI: remove the `<IfModule mod_fcgid.c>` block from bridge2cart/.htaccess",
+            )
+        }
         Err(check) => check,
     }
 }

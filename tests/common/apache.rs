@@ -30,6 +30,17 @@ pub enum Htaccess {
     Ignored,
 }
 
+/// How Apache runs the binary: the shipped `.htaccess` asks for mod_fcgid
+/// where it is loaded, else CGI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    /// mod_cgid: a process per call.
+    Cgid,
+    /// mod_cgid and mod_fcgid (Debian's `libapache2-mod-fcgid`), as many
+    /// shared hosts load them: the binary stays up as FastCGI.
+    Fcgid,
+}
+
 /// A running Apache; dropping it stops it (SIGTERM, then SIGKILL after 5 s) and its CGI daemon.
 pub struct Apache {
     pub port: u16,
@@ -86,6 +97,11 @@ pub fn give_to_web_user(path: &Path) {
 impl Apache {
     /// Starts Apache serving `docroot` (absolute) with CGI through mod_cgid.
     pub fn start(docroot: &Path, htaccess: Htaccess) -> Apache {
+        Apache::start_with(docroot, htaccess, Runner::Cgid)
+    }
+
+    /// Starts Apache serving `docroot` with `runner`'s modules loaded.
+    pub fn start_with(docroot: &Path, htaccess: Htaccess, runner: Runner) -> Apache {
         let apache2 = require_program("apache2");
         let dir = tempfile::Builder::new()
             .prefix("cbap")
@@ -101,7 +117,7 @@ impl Apache {
         for attempt in 1..=5 {
             let port = free_port();
             let conf = apache.dir.path().join("apache2.conf");
-            fs::write(&conf, apache.config(docroot, htaccess, port)).unwrap();
+            fs::write(&conf, apache.config(docroot, htaccess, runner, port)).unwrap();
             let out = fs::File::create(apache.dir.path().join("apache.out")).unwrap();
             let child = Command::new(&apache2)
                 .arg("-f")
@@ -153,7 +169,7 @@ impl Apache {
         }
     }
 
-    fn config(&self, docroot: &Path, htaccess: Htaccess, port: u16) -> String {
+    fn config(&self, docroot: &Path, htaccess: Htaccess, runner: Runner, port: u16) -> String {
         let d = self.dir.path().display();
         let user = match web_user() {
             Some(_) => "User www-data\nGroup www-data\n",
@@ -163,7 +179,7 @@ impl Apache {
             Htaccess::Honoured => "Options FileInfo",
             Htaccess::Ignored => "None",
         };
-        let modules: String = [
+        let mut modules: String = [
             ("mpm_event_module", "mod_mpm_event.so"),
             ("authz_core_module", "mod_authz_core.so"),
             ("mime_module", "mod_mime.so"),
@@ -174,6 +190,18 @@ impl Apache {
         .iter()
         .map(|(name, file)| format!("LoadModule {name} {MODULES}/{file}\n"))
         .collect();
+        if runner == Runner::Fcgid {
+            let fcgid = Path::new(MODULES).join("mod_fcgid.so");
+            assert!(
+                fcgid.exists(),
+                "{} is missing: apt-get install libapache2-mod-fcgid (tests/services.sh does)",
+                fcgid.display()
+            );
+            modules.push_str(&format!(
+                "LoadModule fcgid_module {}\nFcgidIPCDir \"{d}/fcgid\"\nFcgidProcessTableFile \"{d}/fcgid_shm\"\n",
+                fcgid.display()
+            ));
+        }
         format!(
             "ServerRoot \"{d}\"
 ServerName 127.0.0.1
