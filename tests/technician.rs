@@ -643,3 +643,139 @@ fn call_legacy_runs_incumbent_actions_locally() {
     assert_eq!(stdout(&again), stdout(&decoded));
     assert_ne!(raw.stdout, decoded.stdout);
 }
+
+/// nginx terminating TLS for the rig's server, with a certificate for
+/// `localhost` signed by a private CA no public root knows: (nginx, its
+/// port, the CA's PEM).
+fn tls_front(dir: &Path) -> (Server, u16, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let made = run(Command::new(common::require_program("openssl"))
+            .current_dir(dir)
+            .args(args));
+        assert!(made.status.success(), "openssl {args:?}: {}", stderr(&made));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=cartbridge test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "leaf.csr",
+    ]);
+    fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    let cert = dir.join("ca.pem");
+    let upstream = rig().url.trim_end_matches('/').to_string();
+    let port = free_port();
+    let d = dir.display();
+    fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {d}/cert.pem;\n    ssl_certificate_key {d}/key.pem;\n    location / {{ proxy_pass {upstream}; proxy_set_header Host $http_host; }}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new(common::require_program("nginx"))
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-p")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Server(child), port, cert)
+}
+
+#[test]
+fn https_is_verified_and_a_private_ca_is_trusted_through_ssl_cert_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_nginx, port, cert) = tls_front(dir.path());
+    let url = format!("https://localhost:{port}/");
+
+    // Verification is on: a certificate no known root signed is refused.
+    let refused = run(
+        cartbridge(&["request", &url, "product.count", "--key-file"])
+            .arg(key("native.key"))
+            .env_remove("SSL_CERT_FILE"),
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).to_lowercase().contains("certificate"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // Trusted through SSL_CERT_FILE, request and export work over TLS.
+    let answer = run(
+        cartbridge(&["request", &url, "product.count", "--key-file"])
+            .arg(key("native.key"))
+            .env("SSL_CERT_FILE", &cert),
+    );
+    assert_eq!(answer.status.code(), Some(0), "{}", stderr(&answer));
+    let local = run(cartbridge(&["call", "product.count", "--store"]).arg(&rig().shop.root));
+    let remote: Json = serde_json::from_slice(&answer.stdout).unwrap();
+    let local: Json = serde_json::from_slice(&local.stdout).unwrap();
+    assert_eq!(remote["result"], local["result"]);
+
+    let out = dir.path().join("categories.jsonl");
+    let export = run(
+        cartbridge(&["export", "categories", "--url", &url, "--key-file"])
+            .arg(key("native.key"))
+            .arg("--output")
+            .arg(&out)
+            .env("SSL_CERT_FILE", &cert),
+    );
+    assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+    let local = run(cartbridge(&["call", "category.count", "--store"]).arg(&rig().shop.root));
+    let expected: Json = serde_json::from_slice(&local.stdout).unwrap();
+    assert_eq!(
+        fs::read_to_string(&out).unwrap().lines().count() as u64,
+        expected["result"]["count"].as_u64().unwrap()
+    );
+}

@@ -2,7 +2,8 @@
 //! `export --url`: one request per
 //! connection, redirects reported rather than followed (a gateway does not
 //! follow them either), plain TCP for `http://` and rustls (ring, Mozilla's
-//! root certificates from `webpki-roots`) for `https://`.
+//! root certificates from `webpki-roots`, plus those of `SSL_CERT_FILE`)
+//! for `https://`.
 //!
 //! Written here rather than taken from a client crate because these
 //! commands need only this, and every crate counts in a binary that is uploaded to
@@ -206,12 +207,34 @@ fn tls_stream(
     Ok(rustls::StreamOwned::new(connection, tcp))
 }
 
+/// The environment variable naming a PEM file of extra trusted
+/// certificates (a shop's self-signed or private CA), as curl and OpenSSL
+/// read it.
+pub const CA_FILE_ENV: &str = "SSL_CERT_FILE";
+
+/// The usual roots plus the certificates of `SSL_CERT_FILE`; verification
+/// is never turned off.
 fn tls_config() -> io::Result<Arc<rustls::ClientConfig>> {
     static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
+            use rustls::pki_types::{pem::PemObject, CertificateDer};
             let mut roots = rustls::RootCertStore::empty();
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            if let Some(file) = std::env::var_os(CA_FILE_ENV).filter(|f| !f.is_empty()) {
+                let bad = |e: &dyn std::fmt::Display| {
+                    format!(
+                        "{CA_FILE_ENV}={}: {e}",
+                        std::path::Path::new(&file).display()
+                    )
+                };
+                let certs = CertificateDer::pem_file_iter(&file)
+                    .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+                    .map_err(|e| bad(&e))?;
+                for cert in certs {
+                    roots.add(cert).map_err(|e| bad(&e))?;
+                }
+            }
             let provider = Arc::new(rustls::crypto::ring::default_provider());
             rustls::ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()

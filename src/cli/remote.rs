@@ -71,7 +71,8 @@ Prints the answer on standard output: the native JSON envelope pretty, a
 legacy answer decoded (base64 and PHP serialize shown as JSON); --raw
 prints the bytes as they came. -v shows the request and answer headers on
 standard error, with the signature masked. TLS certificates are always
-verified. The key as for `cartbridge sign --help`.
+verified, against Mozilla's roots plus the PEM file SSL_CERT_FILE names
+(a shop's own CA). The key as for `cartbridge sign --help`.
 
 EXAMPLES:
     cartbridge request https://shop.example/bridge2cart/cartbridge product.count --key-file ~/.erp.key
