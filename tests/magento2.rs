@@ -88,6 +88,11 @@ fn cart_info_names_the_store_views_as_languages() {
         .map(|c| (text(&c["code"]), number(&c["rate"])))
         .collect();
     assert_eq!(currencies, [("EUR", 1.0), ("USD", 1.08)]);
+    // The base currency needs no rate row of its own.
+    shop.exec("DELETE FROM directory_currency_rate WHERE currency_to = 'EUR'");
+    let info = shop.ok("cart.info", &[]);
+    assert_eq!(info["currencies"][0]["code"], "EUR");
+    assert_eq!(number(&info["currencies"][0]["rate"]), 1.0);
 }
 
 #[test]
@@ -475,6 +480,14 @@ fn product_update_writes_the_eav_tables_the_stock_and_msi() {
         "40.0000"
     );
     assert_eq!(stock(&shop, "CB-SOCKS"), ["250.0000", "1", "250.0000", "1"]);
+    // A simple product without a source item gets one; a configurable none.
+    shop.exec("DELETE FROM inventory_source_item WHERE sku = 'CB-SOCKS'");
+    shop.ok("product.update", &[("id", "8"), ("quantity", "9")]);
+    shop.ok("product.update", &[("id", "1"), ("quantity", "5")]);
+    assert_eq!(
+        shop.rows("SELECT sku, quantity, status FROM inventory_source_item WHERE sku IN ('CB-SOCKS', 'CB-TEE')"),
+        [["CB-SOCKS", "9.0000", "1"]]
+    );
     shop.refused("product.update", &[("id", "999"), ("price", "1")], 404);
 }
 

@@ -1,7 +1,8 @@
 -- With MSI (Magento 2.3+'s Inventory modules): as sql/product.update/product.sql,
--- and the quantity also goes to the default source's item, which MSI links
--- by SKU, with its status following the quantity (Magento keeps
--- cataloginventory_stock_item in step with the default source).
+-- and the quantity and stock status also go to the default source's item,
+-- which MSI links by SKU (Magento keeps cataloginventory_stock_item in step
+-- with the default source); a product type that holds stock gets the item
+-- when it has none yet, as saving it in the admin does.
 -- The admin's product form saves price (decimal) and status (int; 1
 -- enabled, 2 disabled) as store 0's EAV values of the attributes found by
 -- code; a global attribute has no store-view values (stray ones removed).
@@ -45,8 +46,9 @@ WHERE ss.product_id = :id AND ss.stock_id = 1 AND :quantity IS NOT NULL;
 UPDATE {prefix}catalog_product_entity
 SET updated_at = :now
 WHERE entity_id = :id;
-UPDATE {prefix}inventory_source_item isi
-JOIN {prefix}catalog_product_entity p ON p.sku = isi.sku
-SET isi.quantity = :quantity,
-    isi.status = CASE WHEN :quantity > 0 THEN 1 ELSE 0 END
-WHERE p.entity_id = :id AND isi.source_code = 'default' AND :quantity IS NOT NULL;
+INSERT INTO {prefix}inventory_source_item (source_code, sku, quantity, status)
+SELECT 'default', p.sku, si.qty, si.is_in_stock
+FROM {prefix}catalog_product_entity p
+JOIN {prefix}cataloginventory_stock_item si ON si.product_id = p.entity_id AND si.stock_id = 1
+WHERE p.entity_id = :id AND p.type_id IN ('simple', 'virtual', 'downloadable') AND :quantity IS NOT NULL
+ON DUPLICATE KEY UPDATE quantity = VALUES(quantity), status = VALUES(status);
