@@ -7,7 +7,10 @@
 -- which Magento keeps in step with MSI's default source. Status 1 is
 -- enabled, 2 disabled. A configurable's simple children name it in
 -- catalog_product_super_link: variant_of.
-SELECT x.*
+-- STRAIGHT_JOIN keeps the products table first: otherwise MariaDB starts
+-- from the one-row attribute lookups and computes and sorts every product
+-- before taking a page (50,000 products: 1.5 s instead of 0.1 s a page).
+SELECT STRAIGHT_JOIN x.*
 FROM (
   SELECT p.entity_id AS id,
          p.sku AS sku,
