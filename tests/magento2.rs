@@ -64,6 +64,24 @@ fn category_names(shop: &MagentoShop, lang_id: &str) -> BTreeMap<String, String>
         .collect()
 }
 
+/// (name, quantity, price, total) of each order line, an answer's or the
+/// catalogue's.
+fn order_lines(lines: &Json) -> Vec<(String, i64, f64, f64)> {
+    lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                text(&l["name"]).to_string(),
+                l["quantity"].as_i64().unwrap(),
+                number(&l["price"]),
+                number(&l["total"]),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn cart_info_names_the_store_views_as_languages() {
     let shop = MagentoShop::catalogue("cb5m_cart");
@@ -332,32 +350,8 @@ fn orders_answer_with_lines_totals_and_labels() {
             .map(|(code, v)| (code.clone(), number(v)))
             .collect();
         assert_eq!(totals, wanted);
-        let lines: Vec<(String, i64, f64, f64)> = got["order_products"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                (
-                    text(&l["name"]).to_string(),
-                    l["quantity"].as_i64().unwrap(),
-                    number(&l["price"]),
-                    number(&l["total"]),
-                )
-            })
-            .collect();
-        let wanted: Vec<(String, i64, f64, f64)> = want["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                (
-                    text(&l["name"]).to_string(),
-                    l["quantity"].as_i64().unwrap(),
-                    number(&l["price"]),
-                    number(&l["total"]),
-                )
-            })
-            .collect();
+        let lines = order_lines(&got["order_products"]);
+        let wanted = order_lines(&want["lines"]);
         assert_eq!(lines, wanted, "lines of order {}", want["key"]);
     }
     // Order A's tee is the configurable's child M: the line names both.
