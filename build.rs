@@ -1,6 +1,7 @@
 //! Compiles the `platforms/` folder into the binary: every file of every
-//! platform becomes an entry of a static table, so that adding a platform
-//! means adding a folder and nothing else.
+//! platform (but the Markdown notes written for people) becomes an entry of
+//! a static table, so that adding a platform means adding a folder and
+//! nothing else.
 
 use std::env;
 use std::fs;
@@ -10,7 +11,7 @@ fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("platforms");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+    collect(&root, &mut files);
     files.sort();
     let mut out = String::from("/// Every file under `platforms/`: (platform, path inside it, contents).\npub static PLATFORM_FILES: &[(&str, &str, &str)] = &[\n");
     for path in &files {
@@ -52,7 +53,7 @@ fn compress_demo_data(out_dir: &Path) {
     fs::write(out_dir.join("demo.sql.deflate"), encoder.finish().unwrap()).unwrap();
 }
 
-fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -60,8 +61,8 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
         let path = entry.path();
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
-            collect(root, &path, files);
-        } else if path != root.join("README.md") {
+            collect(&path, files);
+        } else if path.extension().is_none_or(|e| e != "md") {
             files.push(path);
         }
     }
