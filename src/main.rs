@@ -21,6 +21,7 @@ mod legacy;
 mod platform;
 mod state;
 mod store;
+mod tls;
 mod transport;
 
 /// The version of this program.

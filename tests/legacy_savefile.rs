@@ -70,9 +70,11 @@ fn tree(roots: &[&Path]) -> BTreeSet<PathBuf> {
             if entry.file_type().unwrap().is_dir() {
                 todo.push(path.clone());
             }
-            let state = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("state.sqlite"));
+            // The bridge's own bookkeeping: its state and detection cache.
+            let state = path.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with("state.sqlite") || n == "detected.txt"
+            });
             if !state {
                 seen.insert(path);
             }

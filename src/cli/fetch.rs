@@ -11,7 +11,6 @@
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// How long the doctor waits for a connection or for bytes.
@@ -203,46 +202,9 @@ fn tls_stream(
     let name = rustls::pki_types::ServerName::try_from(url.host.clone())
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
     let connection =
-        rustls::ClientConnection::new(tls_config()?, name).map_err(io::Error::other)?;
+        rustls::ClientConnection::new(crate::tls::client().map_err(io::Error::other)?, name)
+            .map_err(io::Error::other)?;
     Ok(rustls::StreamOwned::new(connection, tcp))
-}
-
-/// The environment variable naming a PEM file of extra trusted
-/// certificates (a shop's self-signed or private CA), as curl and OpenSSL
-/// read it.
-pub const CA_FILE_ENV: &str = "SSL_CERT_FILE";
-
-/// The usual roots plus the certificates of `SSL_CERT_FILE`; verification
-/// is never turned off.
-fn tls_config() -> io::Result<Arc<rustls::ClientConfig>> {
-    static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            use rustls::pki_types::{pem::PemObject, CertificateDer};
-            let mut roots = rustls::RootCertStore::empty();
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            if let Some(file) = std::env::var_os(CA_FILE_ENV).filter(|f| !f.is_empty()) {
-                let bad = |e: &dyn std::fmt::Display| {
-                    format!(
-                        "{CA_FILE_ENV}={}: {e}",
-                        std::path::Path::new(&file).display()
-                    )
-                };
-                let certs = CertificateDer::pem_file_iter(&file)
-                    .and_then(|i| i.collect::<Result<Vec<_>, _>>())
-                    .map_err(|e| bad(&e))?;
-                for cert in certs {
-                    roots.add(cert).map_err(|e| bad(&e))?;
-                }
-            }
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map(|b| Arc::new(b.with_root_certificates(roots).with_no_client_auth()))
-                .map_err(|e| e.to_string())
-        })
-        .clone()
-        .map_err(io::Error::other)
 }
 
 /// Parses a raw HTTP/1.x answer (interim 1xx answers skipped).

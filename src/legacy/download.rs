@@ -14,7 +14,6 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use url::{Host, Url};
@@ -205,7 +204,8 @@ impl Connection {
             Host::Ipv6(ip) => Ok(rustls::pki_types::ServerName::from(IpAddr::V6(*ip))),
         }
         .map_err(|e| curl_error(35, &format!("SSL connect error: {e}")))?;
-        let session = rustls::ClientConnection::new(tls_config(), name)
+        let config = crate::tls::client().map_err(|e| curl_error(77, &e))?;
+        let session = rustls::ClientConnection::new(config, name)
             .map_err(|e| curl_error(35, &format!("SSL connect error: {e}")))?;
         Ok(Connection::Tls(Box::new(rustls::StreamOwned::new(
             session, stream,
@@ -258,24 +258,6 @@ impl Write for Connection {
             Connection::Tls(s) => s.flush(),
         }
     }
-}
-
-/// The web PKI's roots, built into the binary: shared hosts often have
-/// no usable CA bundle, and a static binary cannot rely on one.
-fn tls_config() -> Arc<rustls::ClientConfig> {
-    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let roots =
-                rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map(|b| b.with_root_certificates(roots).with_no_client_auth());
-            // The ring provider supports the default versions; this cannot fail.
-            Arc::new(config.expect("TLS defaults are supported by the ring provider"))
-        })
-        .clone()
 }
 
 struct Head {
