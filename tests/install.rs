@@ -15,7 +15,9 @@ use std::process::{Command, Output};
 
 use base64::Engine;
 
-use common::apache::{as_web_user, give_to_web_user, Apache, Htaccess, Runner};
+use common::apache::{
+    account, as_web_user, give_to_web_user, Apache, Htaccess, Runner, SUEXEC_USER,
+};
 use common::shop::{self, envelope, sign_legacy_with, sign_native_as, Shop};
 use common::{binary, fixture, fresh_database, http, HttpResponse, ShippedBackend, WebServer};
 
@@ -112,21 +114,29 @@ fn assert_red(doctor: &Run, check: &str, explanation: &str) {
 }
 
 fn signed_get(port: u16, keys: &Keys, method: &str) -> serde_json::Value {
+    let answer = signed_request(port, keys, method);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    envelope(&answer.body)
+}
+
+fn signed_get_status(port: u16, keys: &Keys, method: &str) -> u16 {
+    signed_request(port, keys, method).status
+}
+
+fn signed_request(port: u16, keys: &Keys, method: &str) -> HttpResponse {
     let path = format!("/{method}.json");
     let (headers, _) = sign_native_as(&keys.id, &keys.secret, "GET", &path, &[], b"");
     let headers: Vec<(&str, &str)> = headers
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let answer = http(
+    http(
         port,
         "GET",
         &format!("/bridge2cart/cartbridge{path}"),
         &headers,
         b"",
-    );
-    assert_eq!(answer.status, 200, "{}", answer.text());
-    envelope(&answer.body)
+    )
 }
 
 fn legacy_post(port: u16, body: &str) -> HttpResponse {
@@ -351,6 +361,62 @@ fn apache_with_mod_fcgid_keeps_the_binary_up_between_calls() {
     );
     assert_eq!(big.status, 500, "{}", big.text());
     assert!(apache.logs().contains("MaxRequestLen"), "{}", apache.logs());
+    drop(apache);
+}
+
+/// A copy of a shop under /var/www (suEXEC's document root), removed on drop.
+struct VarWwwShop(PathBuf);
+
+impl Drop for VarWwwShop {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn apache_with_suexec_runs_the_installed_binary_as_the_shops_account() {
+    use std::os::unix::process::CommandExt;
+    let (uid, gid) = account(SUEXEC_USER).expect("tests/services.sh creates the suEXEC account");
+    let shop = bare_shop("cb8_suexec");
+    let root = PathBuf::from(format!("/var/www/cbsx-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&root);
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(&shop.root)
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let _cleanup = VarWwwShop(root.clone());
+    let chowned = Command::new("chown")
+        .args(["-R", &format!("{uid}:{gid}")])
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(chowned.success());
+    let as_shop = |args: &[&str]| {
+        let mut cmd = cartbridge(args, &root);
+        cmd.uid(uid).gid(gid);
+        run(&mut cmd)
+    };
+    let out = as_shop(&["install", "--server", "apache"]);
+    assert_eq!(out.code, 0, "install failed:\n{}", out.text);
+    let keys = printed_keys(&out.text);
+
+    let apache = Apache::start_with(&root, Htaccess::Honoured, Runner::Suexec);
+    let url = format!("http://127.0.0.1:{}/", apache.port);
+    let green = as_shop(&["doctor", "--url", &url]);
+    assert_green(&green);
+    assert_calls_work(apache.port, &keys);
+
+    // suEXEC refuses a program others may change; the doctor says why.
+    let binary = root.join("bridge2cart/cartbridge");
+    fs::set_permissions(&binary, fs::Permissions::from_mode(0o775)).unwrap();
+    assert_red(&as_shop(&["doctor", "--url", &url]), "binary", "chmod 755");
+    let refused = signed_get_status(apache.port, &keys, "product.count");
+    assert_eq!(refused, 500);
+    fs::set_permissions(&binary, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_green(&as_shop(&["doctor", "--url", &url]));
     drop(apache);
 }
 

@@ -52,6 +52,7 @@ have spawn-fcgi || missing+=(spawn-fcgi)
 have cgi-fcgi || missing+=(libfcgi-bin)
 have apache2 || missing+=(apache2)
 [ -e /usr/lib/apache2/modules/mod_fcgid.so ] || missing+=(libapache2-mod-fcgid)
+[ -e /usr/lib/apache2/suexec-pristine ] || missing+=(apache2-suexec-pristine)
 have curl || missing+=(curl)
 have systemd-socket-activate || missing+=(systemd)
 have openssl || missing+=(openssl)
@@ -76,6 +77,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
         have "${p%%:*}" || { [ "${p%%:*}" = mariadbd ] && have mysqld; } ||
             die "${p#*:}: installed but '${p%%:*}' is still not on PATH"
     done
+fi
+
+# The account suEXEC runs a shop's programs as (tests/install.rs): a system
+# account without a login, as a hosting panel would create per customer.
+if ! grep -q '^cbsuexec:' /etc/passwd; then
+    as_root useradd --system --no-create-home --shell /usr/sbin/nologin cbsuexec ||
+        die "cannot create the account cbsuexec for the suEXEC tests"
 fi
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }

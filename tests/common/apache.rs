@@ -39,6 +39,24 @@ pub enum Runner {
     /// mod_cgid and mod_fcgid (Debian's `libapache2-mod-fcgid`), as many
     /// shared hosts load them: the binary stays up as FastCGI.
     Fcgid,
+    /// mod_cgid through suEXEC (Debian's `apache2-suexec-pristine`: document
+    /// root /var/www, uid and gid from 100), running the binary as
+    /// [`SUEXEC_USER`], as shared hosts run each account's programs.
+    Suexec,
+}
+
+/// The account suEXEC runs the shop's programs as (created by
+/// tests/services.sh).
+pub const SUEXEC_USER: &str = "cbsuexec";
+
+/// uid and gid of an account in /etc/passwd.
+pub fn account(name: &str) -> Option<(u32, u32)> {
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    let line = passwd
+        .lines()
+        .find(|l| l.starts_with(&format!("{name}:")))?;
+    let fields: Vec<&str> = line.split(':').collect();
+    Some((fields[2].parse().ok()?, fields[3].parse().ok()?))
 }
 
 /// A running Apache; dropping it stops it (SIGTERM, then SIGKILL after 5 s) and its CGI daemon.
@@ -200,6 +218,15 @@ impl Apache {
             modules.push_str(&format!(
                 "LoadModule fcgid_module {}\nFcgidIPCDir \"{d}/fcgid\"\nFcgidProcessTableFile \"{d}/fcgid_shm\"\n",
                 fcgid.display()
+            ));
+        }
+        if runner == Runner::Suexec {
+            assert!(
+                Path::new("/usr/lib/apache2/suexec").exists() && account(SUEXEC_USER).is_some(),
+                "suEXEC needs apache2-suexec-pristine and the account {SUEXEC_USER} (tests/services.sh)"
+            );
+            modules.push_str(&format!(
+                "LoadModule suexec_module {MODULES}/mod_suexec.so\nSuexecUserGroup {SUEXEC_USER} {SUEXEC_USER}\n"
             ));
         }
         format!(
