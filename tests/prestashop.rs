@@ -661,3 +661,63 @@ fn a_failing_step_leaves_every_table_as_it_was() {
         assert_eq!(product_state(&shop, 2), product, "{label}");
     }
 }
+
+/// A shop group that shares its stock keeps one row per product for the
+/// group (id_shop 0): product.list reads it and product.update writes it.
+#[test]
+fn shared_stock_of_a_shop_group() {
+    let shop = shop(Version::V9, "sharedstock");
+    shop.exec(
+        "UPDATE ps_shop_group SET share_stock = 1 WHERE id_shop_group = 1; \
+         UPDATE ps_stock_available SET id_shop = 0, id_shop_group = 1;",
+    );
+    let mug = shop.ok("product.info", &[("id", "3")]);
+    assert_eq!(mug["quantity"], 100);
+    shop.ok("product.update", &[("id", "3"), ("quantity", "5")]);
+    assert_eq!(
+        shop.rows(
+            "SELECT id_shop, id_shop_group, quantity, physical_quantity FROM ps_stock_available \
+             WHERE id_product = 3"
+        ),
+        [["0", "1", "5", "5"]]
+    );
+    assert_eq!(
+        shop.value("SELECT quantity FROM ps_product WHERE id_product = 3"),
+        "5"
+    );
+    let large = (COMBINATION_ID_OFFSET + 3).to_string();
+    shop.ok("product.update", &[("id", &large), ("quantity", "2")]);
+    // 10 + 12 + 2, in the group's product row.
+    assert_eq!(shop.ok("product.info", &[("id", "1")])["quantity"], 24);
+}
+
+/// store_id picks the shop whose product_shop, product_lang and
+/// category_lang rows are read.
+#[test]
+fn a_second_shop_reads_its_own_rows() {
+    let shop = shop(Version::V8, "secondshop");
+    shop.exec(
+        "INSERT INTO ps_shop (id_shop, id_shop_group, name, color, id_category, theme_name, active, deleted) \
+         VALUES (2, 1, 'Outlet', '', 2, 'classic', 1, 0); \
+         INSERT INTO ps_product_shop (id_product, id_shop, id_category_default, id_tax_rules_group, price, active, \
+         date_add, date_upd) SELECT id_product, 2, id_category_default, 0, 11.00, 1, date_add, date_upd \
+         FROM ps_product_shop WHERE id_product = 3; \
+         INSERT INTO ps_product_lang (id_product, id_shop, id_lang, description, link_rewrite, name) \
+         VALUES (3, 2, 1, 'Outlet mug.', 'outlet-mug', 'Outlet Mug'); \
+         INSERT INTO ps_stock_available (id_product, id_product_attribute, id_shop, id_shop_group, quantity, \
+         physical_quantity, reserved_quantity) VALUES (3, 0, 2, 0, 4, 4, 0);",
+    );
+    let outlet = shop.ok("product.list", &[("store_id", "2")]);
+    let products = outlet["products"].as_array().unwrap();
+    assert_eq!(products.len(), 1, "{outlet}");
+    assert_eq!(products[0]["name"], "Outlet Mug");
+    assert_eq!(number(&products[0]["price"]), 11.0);
+    assert_eq!(products[0]["quantity"], 4);
+    assert_eq!(products[0]["stores_ids"], serde_json::json!(["1", "2"]));
+    assert_eq!(shop.ok("product.count", &[("store_id", "2")])["count"], 1);
+    // The default shop is unchanged.
+    assert_eq!(
+        number(&shop.ok("product.info", &[("id", "3")])["price"]),
+        12.5
+    );
+}

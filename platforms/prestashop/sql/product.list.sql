@@ -5,6 +5,9 @@
 -- The shop read is store_id (0 or none: PS_SHOP_DEFAULT): its product_shop
 -- price and active flag, its product_lang texts, and its stock_available
 -- row (id_shop 0 + id_shop_group when the shop group shares stock).
+-- The image is the cover's file under img/: p/ and a folder per digit of
+-- its id (p/1/2/3/123.jpg); CHAR(92), a backslash, names the regex group
+-- whatever the server's NO_BACKSLASH_ESCAPES.
 -- A combination's price is the product's plus its impact, its weight the
 -- product's plus its own; name, texts, status and dates are the product's.
 SELECT * FROM (
@@ -17,7 +20,7 @@ SELECT * FROM (
          sa.quantity AS quantity,
          ps.active AS status,
          NULLIF(p.id_manufacturer, 0) AS manufacturer_id,
-         (SELECT CONCAT('p/', REGEXP_REPLACE(i.id_image, '(.)', '\\1/'), i.id_image, '.jpg')
+         (SELECT CONCAT('p/', REGEXP_REPLACE(i.id_image, '(.)', CONCAT(CHAR(92), '1/')), i.id_image, '.jpg')
             FROM {prefix}image i WHERE i.id_product = p.id_product AND i.cover = 1 LIMIT 1) AS image,
          p.weight AS weight,
          NULL AS variant_of,
@@ -68,7 +71,7 @@ SELECT * FROM (
          sa.quantity AS quantity,
          ps.active AS status,
          NULLIF(p.id_manufacturer, 0) AS manufacturer_id,
-         (SELECT CONCAT('p/', REGEXP_REPLACE(pai.id_image, '(.)', '\\1/'), pai.id_image, '.jpg')
+         (SELECT CONCAT('p/', REGEXP_REPLACE(pai.id_image, '(.)', CONCAT(CHAR(92), '1/')), pai.id_image, '.jpg')
             FROM {prefix}product_attribute_image pai
            WHERE pai.id_product_attribute = pa.id_product_attribute AND pai.id_image > 0
            ORDER BY pai.id_image LIMIT 1) AS image,
