@@ -721,3 +721,45 @@ fn a_second_shop_reads_its_own_rows() {
         12.5
     );
 }
+
+/// Canceling gives the order's goods back to the shop's stock rows (a
+/// combination's row and its product's sum row); validating a canceled
+/// order takes them again; moving between states that hold stock, or out
+/// of canceled into a state that is not validated, moves nothing.
+#[test]
+fn order_update_moves_stock_as_prestashop_does() {
+    for version in [Version::V16, Version::V8] {
+        let shop = shop(version, "ordstock");
+        let label = shop.label();
+        let stock = |shop: &PsShop| {
+            shop.rows(
+                "SELECT id_product, id_product_attribute, quantity FROM ps_stock_available \
+                 WHERE (id_product = 1 AND id_product_attribute IN (0, 2)) OR id_product = 3 \
+                 ORDER BY id_product, id_product_attribute",
+            )
+            .into_iter()
+            .map(|row| row[2].parse::<i64>().unwrap())
+            .collect::<Vec<_>>()
+        };
+        // Order A: two CB-TEE-M and one CB-MUG, payment accepted.
+        assert_eq!(stock(&shop), [30, 12, 100], "{label}");
+        let canceled = STATE_CANCELED.to_string();
+        shop.ok("order.update", &[("id", "1"), ("status", &canceled)]);
+        assert_eq!(stock(&shop), [32, 14, 101], "{label}");
+        // Canceled to awaiting payment: PrestaShop takes nothing back.
+        let bankwire = STATE_BANKWIRE.to_string();
+        shop.ok("order.update", &[("id", "1"), ("status", &bankwire)]);
+        assert_eq!(stock(&shop), [32, 14, 101], "{label}");
+        // Awaiting payment to payment accepted: both hold stock already.
+        let accepted = STATE_PAYMENT_ACCEPTED.to_string();
+        shop.ok("order.update", &[("id", "1"), ("status", &accepted)]);
+        assert_eq!(stock(&shop), [32, 14, 101], "{label}");
+        // Canceled again, then accepted: given back, then taken.
+        shop.ok("order.update", &[("id", "1"), ("status", &canceled)]);
+        assert_eq!(stock(&shop), [34, 16, 102], "{label}");
+        shop.ok("order.update", &[("id", "1"), ("status", &accepted)]);
+        assert_eq!(stock(&shop), [32, 14, 101], "{label}");
+        let tee = shop.ok("product.info", &[("id", "1")]);
+        assert_eq!(tee["quantity"], 32, "{label}");
+    }
+}
