@@ -1,4 +1,4 @@
--- product.update on PrestaShop 1.7 and later. The shop written is store_id (0 or none:
+-- product.update. The shop written is store_id (0 or none:
 -- PS_SHOP_DEFAULT), the one product.list reads; its stock row is the
 -- shop's, or the shop group's (id_shop 0) when the group shares stock.
 SET @cb_shop = COALESCE(NULLIF(:store_id, 0),
@@ -49,24 +49,24 @@ SET @cb_product = IF(:id > 1000000000,
         WHERE pa.id_product_attribute = :id - 1000000000), :id);
 SET @cb_attribute = IF(:id > 1000000000, :id - 1000000000, 0);
 UPDATE {prefix}stock_available
-SET quantity = :quantity, physical_quantity = :quantity + reserved_quantity
+SET quantity = :quantity
 WHERE :quantity IS NOT NULL AND id_product = @cb_product AND id_product_attribute = @cb_attribute
   AND id_shop = @cb_stock_shop AND id_shop_group = @cb_stock_group;
 -- A product without a stock row yet gets one, as StockAvailable::setQuantity does.
 INSERT INTO {prefix}stock_available
-  (id_product, id_product_attribute, id_shop, id_shop_group, quantity, physical_quantity, reserved_quantity, depends_on_stock, out_of_stock, location)
-SELECT @cb_product, @cb_attribute, @cb_stock_shop, @cb_stock_group, :quantity, :quantity, 0, 0, 2, ''
+  (id_product, id_product_attribute, id_shop, id_shop_group, quantity, depends_on_stock, out_of_stock)
+SELECT @cb_product, @cb_attribute, @cb_stock_shop, @cb_stock_group, :quantity, 0, 2
 FROM DUAL
 WHERE :quantity IS NOT NULL AND @cb_product IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM {prefix}stock_available x
                    WHERE x.id_product = @cb_product AND x.id_product_attribute = @cb_attribute
                      AND x.id_shop = @cb_stock_shop AND x.id_shop_group = @cb_stock_group);
 UPDATE {prefix}stock_available sa
-JOIN (SELECT SUM(c.quantity) AS quantity, SUM(c.physical_quantity) AS physical_quantity
+JOIN (SELECT SUM(c.quantity) AS quantity
         FROM {prefix}stock_available c
        WHERE c.id_product = @cb_product AND c.id_product_attribute > 0
          AND c.id_shop = @cb_stock_shop AND c.id_shop_group = @cb_stock_group) total
-SET sa.quantity = total.quantity, sa.physical_quantity = total.physical_quantity
+SET sa.quantity = total.quantity
 WHERE :quantity IS NOT NULL AND @cb_attribute > 0 AND sa.id_product = @cb_product
   AND sa.id_product_attribute = 0 AND sa.id_shop = @cb_stock_shop AND sa.id_shop_group = @cb_stock_group;
 -- The legacy copy in product.quantity follows the product's stock row.
