@@ -429,6 +429,16 @@ fn orders_and_states_on_every_release() {
             ],
             "{label}"
         );
+        // Invoiced orders (payment accepted, delivered) carry PS_INVOICE_PREFIX.
+        assert_eq!(
+            texts(&list["orders"], "invoice_prefix"),
+            ["#IN", "#IN", "null", "null"],
+            "{label}"
+        );
+        assert_eq!(
+            texts(&list["orders"], "invoice_no"),
+            ["1", "2", "null", "null"]
+        );
         let de = shop.ok("order.info", &[("id", "3"), ("lang_id", "2")]);
         assert_eq!(de["status"], "Storniert", "{label}");
         assert_eq!(de["status_id"], STATE_CANCELED.to_string());

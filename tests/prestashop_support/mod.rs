@@ -477,12 +477,21 @@ pub fn catalogue_sql(version: Version) -> String {
         ("PS_OS_WS_PAYMENT", "11".into()),
     ];
     settings.push(("PS_STOCK_MANAGEMENT", "1".into()));
+    settings.push(("PS_INVOICE_PREFIX", String::new()));
     for (name, value) in settings {
         add(format!(
             "INSERT INTO ps_configuration (id_shop_group, id_shop, name, value, date_add, date_upd) \
              VALUES (NULL, NULL, {}, {}, {stamp}, {stamp})",
             q(name),
             q(&value)
+        ));
+    }
+
+    // The invoice prefix is a setting per language.
+    for (lang, _) in &lang_ids {
+        add(format!(
+            "INSERT INTO ps_configuration_lang (id_configuration, id_lang, value, date_upd) \
+             SELECT id_configuration, {lang}, '#IN', {stamp} FROM ps_configuration WHERE name = 'PS_INVOICE_PREFIX'"
         ));
     }
 

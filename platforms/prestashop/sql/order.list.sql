@@ -2,11 +2,17 @@
 -- order_state_lang name; addresses are the order's invoice and delivery
 -- address rows (PrestaShop never edits an address an order uses: it copies
 -- it); the comment is the customer's checkout message (the `message` row
--- PrestaShop ties to the order). Amounts are in the order's currency.
+-- PrestaShop ties to the order). Amounts are in the order's currency. An
+-- invoiced order's prefix is PS_INVOICE_PREFIX in the order's language.
 -- current_state 0 marks an order that never reached a state (a failed
 -- validation): left out unless asked for.
 SELECT o.id_order AS id,
-       NULL AS invoice_prefix,
+       CASE WHEN o.invoice_number > 0 THEN
+         (SELECT cl.value FROM {prefix}configuration c
+            JOIN {prefix}configuration_lang cl
+              ON cl.id_configuration = c.id_configuration AND cl.id_lang = o.id_lang
+           WHERE c.name = 'PS_INVOICE_PREFIX' AND c.id_shop IS NULL AND c.id_shop_group IS NULL
+           LIMIT 1) END AS invoice_prefix,
        NULLIF(o.invoice_number, 0) AS invoice_no,
        CAST(o.current_state AS CHAR) AS status_id,
        osl.name AS status,

@@ -8,6 +8,7 @@
 -- The image is the cover's file under img/: p/ and a folder per digit of
 -- its id (p/1/2/3/123.jpg); CHAR(92), a backslash, names the regex group
 -- whatever the server's NO_BACKSLASH_ESCAPES.
+-- PrestaShop has no model code: model is the supplier's reference.
 -- A combination's price is the product's plus its impact, its weight the
 -- product's plus its own; name, texts, status and dates are the product's.
 SELECT * FROM (
