@@ -773,3 +773,35 @@ fn order_update_moves_stock_as_prestashop_does() {
         assert_eq!(tee["quantity"], 32, "{label}");
     }
 }
+
+/// The table prefix comes from `_DB_PREFIX_` (1.6) and `database_prefix`
+/// (1.7+): reads and writes use it.
+#[test]
+fn another_table_prefix_on_16_and_9() {
+    for (version, database, prefix) in [
+        (Version::V16, "cb5p_prefix_16", "shop16_"),
+        (Version::V9, "cb5p_prefix_9", "p9_"),
+    ] {
+        let shop = PsShop::with_prefix(version, database, prefix);
+        let label = shop.label();
+        assert_eq!(shop.ok("product.count", &[])["count"], 8, "{label}");
+        assert_eq!(shop.ok("order.info", &[("id", "2")])["status"], "Delivered");
+        shop.ok("order.update", &[("id", "2"), ("status", "6")]);
+        assert_eq!(
+            shop.value(&format!(
+                "SELECT id_order_state FROM {prefix}order_history WHERE id_order = 2 \
+                 ORDER BY id_order_history DESC LIMIT 1"
+            )),
+            "6",
+            "{label}"
+        );
+        shop.ok("product.update", &[("id", "2"), ("quantity", "3")]);
+        assert_eq!(
+            shop.value(&format!(
+                "SELECT quantity FROM {prefix}stock_available WHERE id_product = 2 AND id_product_attribute = 0"
+            )),
+            "3",
+            "{label}"
+        );
+    }
+}

@@ -95,18 +95,26 @@ pub struct PsShop {
 impl PsShop {
     /// A shop of `version` in MariaDB database `database` (dropped and made anew).
     pub fn new(version: Version, database: &str) -> PsShop {
+        PsShop::with_prefix(version, database, "ps_")
+    }
+
+    /// [`PsShop::new`] with another table prefix than the installer's default.
+    pub fn with_prefix(version: Version, database: &str, prefix: &str) -> PsShop {
         let shop = shop::bridged_root();
         let load = tempfile::tempdir().unwrap();
         let mut paths = Vec::new();
         for name in version.ddl() {
             let path = load.path().join(&name);
-            fs::write(&path, install_placeholders(&fixture(&name))).unwrap();
+            fs::write(&path, install_placeholders(&fixture(&name), prefix)).unwrap();
             paths.push(path);
         }
         let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
         let db = fresh_database(database, &refs);
-        mysql_query(&db, &catalogue_sql(version));
-        lay_out(&shop.root, version, &db);
+        // The catalogue is written for `ps_` tables (module names such as
+        // 'ps_wirepayment' are quoted, table names follow a space).
+        let data = catalogue_sql(version).replace(" ps_", &format!(" {prefix}"));
+        mysql_query(&db, &data);
+        lay_out(&shop.root, version, &db, prefix);
         shop.write_private_config(&key_section());
         PsShop { shop, db, version }
     }
@@ -193,10 +201,10 @@ impl PsShop {
 /// A db_structure.sql as the installer runs it: `PREFIX_` is the table
 /// prefix, `ENGINE_TYPE` the engine, `COLLATION` the database's collation
 /// clause (empty: the database default, utf8mb4_general_ci here).
-fn install_placeholders(path: &Path) -> String {
+fn install_placeholders(path: &Path, prefix: &str) -> String {
     fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .replace("PREFIX_", "ps_")
+        .replace("PREFIX_", prefix)
         .replace("ENGINE_TYPE", "InnoDB")
         .replace("COLLATION", "")
 }
@@ -205,7 +213,7 @@ fn install_placeholders(path: &Path) -> String {
 /// at `db` (1.6: `_DB_SERVER_` as host:port; 8: host and port apart; 9:
 /// host:port in `database_host` with the empty `database_port` the
 /// installer writes), and where the version is declared.
-fn lay_out(root: &Path, version: Version, db: &Db) {
+fn lay_out(root: &Path, version: Version, db: &Db, prefix: &str) {
     let write = |path: &str, text: String| {
         let path = root.join(path);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -217,7 +225,7 @@ fn lay_out(root: &Path, version: Version, db: &Db) {
             "config/settings.inc.php",
             format!(
                 "<?php\ndefine('_DB_SERVER_', '{}:{}');\ndefine('_DB_NAME_', '{}');\ndefine('_DB_USER_', '{}');\n\
-                 define('_DB_PASSWD_', '{}');\ndefine('_DB_PREFIX_', 'ps_');\ndefine('_MYSQL_ENGINE_', 'InnoDB');\n\
+                 define('_DB_PASSWD_', '{}');\ndefine('_DB_PREFIX_', '{prefix}');\ndefine('_MYSQL_ENGINE_', 'InnoDB');\n\
                  define('_PS_CACHING_SYSTEM_', 'CacheMemcache');\ndefine('_PS_CACHE_ENABLED_', '0');\n\
                  define('_PS_CREATION_DATE_', '2026-01-01');\nif (!defined('_PS_VERSION_'))\n\tdefine('_PS_VERSION_', '1.6.1.24');\n",
                 db.host, db.port, db.name, db.user, db.password
@@ -234,7 +242,7 @@ fn lay_out(root: &Path, version: Version, db: &Db) {
                 format!(
                     "<?php return array (\n  'parameters' => \n  array (\n    'database_host' => '{host}',\n    \
                      'database_port' => '{port}',\n    'database_name' => '{}',\n    'database_user' => '{}',\n    \
-                     'database_password' => '{}',\n    'database_prefix' => 'ps_',\n    'database_engine' => 'InnoDB',\n    \
+                     'database_password' => '{}',\n    'database_prefix' => '{prefix}',\n    'database_engine' => 'InnoDB',\n    \
                      'ps_caching' => 'CacheMemcache',\n    'ps_cache_enable' => false,\n    'locale' => 'en-US',\n  ),\n);\n",
                     db.name, db.user, db.password
                 ),
