@@ -62,6 +62,10 @@ pub struct Platform {
     pub cart_vars: Vec<CartVarSpec>,
     /// Shops whose cart is one of several plugins (WordPress).
     pub plugins: Option<PluginsSpec>,
+    /// Another platform folder whose `sql/` files and `[[variant]]`s this
+    /// one shares (kinds of one shop that keep their settings differently
+    /// but their data alike); its own files and variants come first.
+    pub sql_from: Option<String>,
     /// `sql/<method>.sql` files, by method name.
     #[serde(skip)]
     pub sql: BTreeMap<String, String>,
@@ -150,7 +154,7 @@ pub struct CartVarSpec {
 
 /// A schema generation of a platform, recognised by what the database
 /// shows rather than by a version string (shops upgrade in place).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Variant {
     /// The folder under `sql/` holding this variant's SQL.
     pub name: String,
@@ -200,8 +204,39 @@ fn load_all() -> Vec<Platform> {
                 .insert(method.to_string(), contents.to_string());
         }
     }
+    share_sql(&mut platforms);
     platforms.sort_by_key(|p| p.order);
     platforms
+}
+
+/// Gives each platform with `sql_from` the SQL files and variants of the
+/// platform it names, where it has none of its own.
+fn share_sql(platforms: &mut [Platform]) {
+    for i in 0..platforms.len() {
+        let Some(from) = platforms[i].sql_from.clone() else {
+            continue;
+        };
+        let source = platforms
+            .iter()
+            .find(|p| p.name == from && p.sql_from.is_none())
+            .unwrap_or_else(|| {
+                panic!(
+                    "platforms/{}/platform.toml: sql_from names '{from}', which is no platform folder with SQL of its own",
+                    platforms[i].name
+                )
+            });
+        let sql = source.sql.clone();
+        let variants = source.variants.clone();
+        let target = &mut platforms[i];
+        for (method, text) in sql {
+            target.sql.entry(method).or_insert(text);
+        }
+        for variant in variants {
+            if !target.variants.iter().any(|v| v.name == variant.name) {
+                target.variants.push(variant);
+            }
+        }
+    }
 }
 
 /// Finds a platform by its folder name.
@@ -367,5 +402,25 @@ mod tests {
             opencart.sql("product.count", "oc_")
         );
         assert_eq!(opencart.variants[0].name, "4.1");
+    }
+
+    #[test]
+    fn sql_from_shares_another_folders_sql_and_variants() {
+        let ps16 = by_name("prestashop").unwrap();
+        let ps17 = by_name("prestashop17").unwrap();
+        assert!(ps17.sql_from.is_some() && ps16.sql_from.is_none());
+        assert_eq!(ps17.sql, ps16.sql);
+        assert!(ps16.sql.contains_key("product.list"));
+        let names = |p: &Platform| {
+            p.variants
+                .iter()
+                .map(|v| v.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(ps17), names(ps16));
+        assert_eq!(
+            ps17.sql_for("cart.info/currencies", &["1.6"], "ps_"),
+            ps16.sql_for("cart.info/currencies", &["1.6"], "ps_")
+        );
     }
 }

@@ -98,12 +98,8 @@ pub fn opencart_sqlite(fixture_name: &str, version: &str) -> Shop {
 }
 
 fn opencart_layout(version: &str) -> Shop {
-    let dir = tempfile::Builder::new()
-        .prefix("cbshop")
-        .tempdir_in("/tmp")
-        .unwrap();
-    let root = dir.path().to_path_buf();
-    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+    let shop = bridged_root();
+    let root = shop.root.clone();
     fs::create_dir_all(root.join("system")).unwrap();
     fs::create_dir_all(root.join("image")).unwrap();
     fs::write(root.join("system/startup.php"), "<?php\n").unwrap();
@@ -112,6 +108,19 @@ fn opencart_layout(version: &str) -> Shop {
         format!("<?php\ndefine('VERSION', '{version}');\n"),
     )
     .unwrap();
+    shop
+}
+
+/// An empty store root in a temp dir with the bridge installed
+/// (`bridge2cart/` with the binary and the incumbent's `config.php`): the
+/// caller lays out the shop's own files around it.
+pub fn bridged_root() -> Shop {
+    let dir = tempfile::Builder::new()
+        .prefix("cbshop")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let root = dir.path().to_path_buf();
+    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
     let bridge = root.join("bridge2cart");
     fs::create_dir_all(&bridge).unwrap();
     fs::write(

@@ -1,0 +1,1 @@
+SELECT l.id_lang FROM {prefix}lang l WHERE l.id_lang = :id
