@@ -303,30 +303,10 @@ pub fn path_of(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// An empty store root with the bridge installed (`bridge2cart/` with the
-/// binary, the incumbent's `config.php`, the private config with
-/// [`key_section`]): a platform's test support adds the shop's own files.
+/// [`bridged_root`] with the private config holding [`key_section`]: a
+/// platform's test support adds the shop's own files.
 pub fn bare_store() -> Shop {
-    let dir = tempfile::Builder::new()
-        .prefix("cbshop")
-        .tempdir_in("/tmp")
-        .unwrap();
-    let root = dir.path().to_path_buf();
-    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
-    let bridge = root.join("bridge2cart");
-    fs::create_dir_all(&bridge).unwrap();
-    fs::write(
-        bridge.join("config.php"),
-        format!("<?php\ndefine('M1_TOKEN', '{TOKEN}');\n"),
-    )
-    .unwrap();
-    let script = bridge.join("cartbridge");
-    symlink(binary(), &script).unwrap();
-    let shop = Shop {
-        _dir: dir,
-        root,
-        script,
-    };
+    let shop = bridged_root();
     shop.write_private_config(&key_section());
     shop
 }
