@@ -25,7 +25,7 @@ use crate::access::Access;
 use crate::db::{self, bind_named_lists, Bound, Database, DbError, Value};
 use crate::form;
 use crate::http::{respond, Request, ResponseSink};
-use crate::platform::ShopSettings;
+use crate::platform::{ShopSettings, Variant};
 use crate::store::{Bridge, KeyConfig, ShopError, SqlPolicy};
 
 pub use answer::{envelope, Answer};
@@ -124,7 +124,7 @@ pub struct Context<'a> {
     db: Option<Box<dyn Database>>,
     /// A second connection, for the nested rows of a streamed list.
     side: Option<Box<dyn Database>>,
-    variants: Option<Vec<&'static str>>,
+    variants: Option<Vec<String>>,
     defaults: Option<Defaults>,
 }
 
@@ -173,17 +173,44 @@ impl<'a> Context<'a> {
         Ok((main, side))
     }
 
-    /// The platform variants this shop's database matches, most specific
-    /// first (probed once per request).
-    fn variants(&mut self) -> Result<Vec<&'static str>, ApiError> {
+    /// The `sql/` sub-folders that apply to this shop, most specific first
+    /// (found once per request): for a cart that is a plugin (WordPress),
+    /// the active cart's folder after its matching variants' folders
+    /// (`woocommerce/hpos`, `woocommerce`); then the platform's matching
+    /// variants. The common `sql/` files come after all of them.
+    fn variants(&mut self) -> Result<Vec<String>, ApiError> {
         if let Some(variants) = &self.variants {
             return Ok(variants.clone());
         }
         let platform = self.shop.platform;
+        if platform.plugins.is_some() && self.shop.plugin.is_none() {
+            let mut db = match self.db.take() {
+                Some(db) => db,
+                None => db::connect(&self.shop.target)?,
+            };
+            // No active cart plugin: only the platform's own files apply,
+            // and the methods it has none for answer 404.
+            let _ = self.shop.detect_cart_plugin(db.as_mut(), None);
+            self.db = Some(db);
+        }
+        let mut found = Vec::new();
+        if let Some(cart) = self.shop.plugin {
+            for variant in self.matching(&cart.variants)? {
+                found.push(format!("{}/{variant}", cart.name));
+            }
+            found.push(cart.name.clone());
+        }
+        found.extend(self.matching(&platform.variants)?);
+        self.variants = Some(found.clone());
+        Ok(found)
+    }
+
+    /// The names of the `variants` whose probe matches this shop's database.
+    fn matching(&mut self, variants: &'static [Variant]) -> Result<Vec<String>, ApiError> {
         let prefix = self.shop.prefix.clone();
         let db = self.db()?;
         let mut found = Vec::new();
-        for variant in &platform.variants {
+        for variant in variants {
             let probe = variant.probe.replace("{prefix}", &prefix);
             // A probe matches when it runs and does not answer "no" (a first
             // value of 0, empty or NULL): `LIMIT 0` probes a schema, a
@@ -196,10 +223,9 @@ impl<'a> Context<'a> {
                 .first_row(&probe, &[])
                 .is_ok_and(|row| !row.is_some_and(says_no))
             {
-                found.push(variant.name.as_str());
+                found.push(variant.name.clone());
             }
         }
-        self.variants = Some(found.clone());
         Ok(found)
     }
 
@@ -215,13 +241,16 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// The platform's SQL for `name`, when it has some.
+    /// The platform's SQL for `name`, when it has some; `{base_prefix}` is
+    /// the shop's own table prefix where `{prefix}` may be the blog's.
     pub fn try_sql(&mut self, name: &str) -> Result<Option<String>, ApiError> {
         let variants = self.variants()?;
+        let variants: Vec<&str> = variants.iter().map(String::as_str).collect();
         Ok(self
             .shop
             .platform
-            .sql_for(name, &variants, &self.shop.prefix))
+            .sql_for(name, &variants, &self.shop.prefix)
+            .map(|sql| sql.replace("{base_prefix}", &self.shop.base_prefix)))
     }
 
     fn defaults(&mut self) -> Result<&Defaults, ApiError> {

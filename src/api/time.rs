@@ -84,10 +84,21 @@ impl Zone {
 
     /// ISO 8601 with offset for a stored local time (`YYYY-MM-DD
     /// HH:MM:SS` or `YYYY-MM-DD`); `None` for MySQL's zero dates and for
-    /// anything that is not a date.
+    /// anything that is not a date. A stored time ending in `Z` is UTC
+    /// (the SQL marks columns a shop keeps in UTC, such as WooCommerce's
+    /// `date_created_gmt`) and is shown in the shop's zone.
     pub fn iso8601(&self, stored: &str) -> Option<String> {
-        let local = parse_naive(stored)?;
-        let offset = self.offset_at(self.local_to_utc(local));
+        let (local, offset) = match stored.trim().strip_suffix('Z') {
+            Some(utc) => {
+                let utc = parse_naive(utc)?;
+                let offset = self.offset_at(utc);
+                (utc + i64::from(offset), offset)
+            }
+            None => {
+                let local = parse_naive(stored)?;
+                (local, self.offset_at(self.local_to_utc(local)))
+            }
+        };
         let (date, time) = split_naive(local);
         Some(format!("{date}T{time}{}", offset_text(offset)))
     }
@@ -258,6 +269,11 @@ mod tests {
         assert_eq!(
             berlin.iso8601("2024-07-15 12:00:00").as_deref(),
             Some("2024-07-15T12:00:00+02:00")
+        );
+        assert_eq!(
+            berlin.iso8601("2024-07-15 10:00:00Z").as_deref(),
+            Some("2024-07-15T12:00:00+02:00"),
+            "a time stored in UTC is shown in the shop's zone"
         );
         // 10:00Z in July is noon in Berlin.
         let moment = Moment {

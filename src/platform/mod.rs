@@ -150,6 +150,7 @@ pub struct CartVarSpec {
 /// A schema generation of a platform, recognised by what the database
 /// shows rather than by a version string (shops upgrade in place).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Variant {
     /// The folder under `sql/` holding this variant's SQL.
     pub name: String,
