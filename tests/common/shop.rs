@@ -293,3 +293,27 @@ pub fn envelope(body: &[u8]) -> serde_json::Value {
 pub fn path_of(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// A store root laid out by the caller in `dir` (another platform's
+/// files), with the bridge installed as in [`opencart_mysql`]: the binary,
+/// the incumbent's `config.php` and the private config with the test key.
+pub fn bridge_in(dir: tempfile::TempDir) -> Shop {
+    let root = dir.path().to_path_buf();
+    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+    let bridge = root.join("bridge2cart");
+    fs::create_dir_all(&bridge).unwrap();
+    fs::write(
+        bridge.join("config.php"),
+        format!("<?php\ndefine('M1_TOKEN', '{TOKEN}');\n"),
+    )
+    .unwrap();
+    let script = bridge.join("cartbridge");
+    symlink(binary(), &script).unwrap();
+    let shop = Shop {
+        _dir: dir,
+        root,
+        script,
+    };
+    shop.write_private_config(&key_section());
+    shop
+}
