@@ -431,6 +431,11 @@ fn product_update(shop: &WooShop) {
             ],
         )
     );
+    assert_eq!(
+        outofstock_terms(shop),
+        [["14", "2"], ["16", "2"]],
+        "out of stock: in product_visibility's outofstock term, counted"
+    );
     let modified = shop.rows(&format!(
         "SELECT post_modified > '2026-01-07 09:15:00', post_modified_gmt > '2026-01-07 09:15:00' FROM {p}posts WHERE ID = 14"
     ));
@@ -465,6 +470,18 @@ fn product_update(shop: &WooShop) {
             ],
         )
     );
+    assert_eq!(outofstock_terms(shop), [["16", "1"]]);
+}
+
+/// The products in the product_visibility term `outofstock`, with the
+/// term's count.
+fn outofstock_terms(shop: &WooShop) -> Vec<Vec<String>> {
+    let p = &shop.prefix;
+    shop.rows(&format!(
+        "SELECT r.object_id, tt.count FROM {p}term_relationships r \
+         JOIN {p}term_taxonomy tt ON tt.term_taxonomy_id = r.term_taxonomy_id AND tt.taxonomy = 'product_visibility' \
+         JOIN {p}terms t ON t.term_id = tt.term_id AND t.slug = 'outofstock' ORDER BY r.object_id"
+    ))
 }
 
 /// A price change while a sale runs sets the regular price; the active
@@ -655,6 +672,8 @@ fn failed_writes_leave_nothing(shop: &WooShop) {
         "wc_order_operational_data",
         "wc_order_stats",
         "wc_product_meta_lookup",
+        "term_relationships",
+        "term_taxonomy",
     ];
     let before = shop.snapshot(&tables);
     // The lookup row is written last, after the post and its postmeta.

@@ -4,8 +4,10 @@
 -- the active _price unless a sale price below it is running; a quantity
 -- turns stock management on and sets _stock and _stock_status
 -- (outofstock at or below woocommerce_notify_no_stock_amount, onbackorder
--- then when backorders are allowed); then the product's row in
--- wc_product_meta_lookup is rebuilt from its postmeta.
+-- then when backorders are allowed), and a product (not a variation) is
+-- in the product_visibility term `outofstock` exactly when it is out of
+-- stock; then the product's row in wc_product_meta_lookup is rebuilt from
+-- its postmeta.
 UPDATE {prefix}posts
 SET post_status = CASE WHEN :status IS NULL THEN post_status
                        WHEN :status = 1 THEN 'publish'
@@ -73,6 +75,25 @@ SELECT :id, '_stock_status',
 FROM DUAL
 WHERE :quantity IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM {prefix}postmeta x WHERE x.post_id = :id AND x.meta_key = '_stock_status');
+
+DELETE tr FROM {prefix}term_relationships tr
+JOIN {prefix}term_taxonomy tt ON tt.term_taxonomy_id = tr.term_taxonomy_id AND tt.taxonomy = 'product_visibility'
+JOIN {prefix}terms t ON t.term_id = tt.term_id AND t.slug = 'outofstock'
+WHERE tr.object_id = :id AND :quantity IS NOT NULL;
+
+INSERT INTO {prefix}term_relationships (object_id, term_taxonomy_id)
+SELECT :id, tt.term_taxonomy_id
+FROM {prefix}term_taxonomy tt
+JOIN {prefix}terms t ON t.term_id = tt.term_id AND t.slug = 'outofstock'
+WHERE tt.taxonomy = 'product_visibility' AND :quantity IS NOT NULL
+  AND EXISTS (SELECT 1 FROM {prefix}posts p WHERE p.ID = :id AND p.post_type = 'product')
+  AND EXISTS (SELECT 1 FROM {prefix}postmeta s
+               WHERE s.post_id = :id AND s.meta_key = '_stock_status' AND s.meta_value = 'outofstock');
+
+UPDATE {prefix}term_taxonomy tt
+JOIN {prefix}terms t ON t.term_id = tt.term_id AND t.slug = 'outofstock'
+SET tt.count = (SELECT COUNT(*) FROM {prefix}term_relationships r WHERE r.term_taxonomy_id = tt.term_taxonomy_id)
+WHERE tt.taxonomy = 'product_visibility' AND :quantity IS NOT NULL;
 
 INSERT INTO {prefix}wc_product_meta_lookup
        (product_id, sku, min_price, max_price, onsale, stock_quantity, stock_status)
