@@ -727,6 +727,25 @@ fn refusals(shop: &WooShop) {
     shop.refused("product.update", &[("id", "9999"), ("price", "1.00")], 404);
     shop.refused("product.update", &[("id", "100"), ("price", "1.00")], 404);
     shop.refused("product.info", &[("id", "100")], 404);
+
+    // WooCommerce deactivated: WordPress alone has no catalogue.
+    let p = &shop.prefix;
+    let active = shop.value(&format!(
+        "SELECT option_value FROM {p}options WHERE option_name = 'active_plugins'"
+    ));
+    shop.exec(&format!(
+        "UPDATE {p}options SET option_value = 'a:1:{{i:0;s:19:\"akismet/akismet.php\";}}' WHERE option_name = 'active_plugins'"
+    ));
+    let message = shop.refused("product.list", &[], 404);
+    assert!(message.contains("CART_PLUGIN_IS_NOT_DETECTED"), "{message}");
+    shop.exec(&format!(
+        "UPDATE {p}options SET option_value = '{active}' WHERE option_name = 'active_plugins'"
+    ));
+    assert_eq!(
+        shop.ok("product.count", &[("status", "disabled")])["count"],
+        2,
+        "active again: CB-MUG-XL and the variation disabled above"
+    );
 }
 
 /// Multisite: the bridge's config.toml names blog 2's table prefix; its

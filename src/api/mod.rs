@@ -232,12 +232,16 @@ impl<'a> Context<'a> {
     /// The platform's SQL for `name`, for this shop's schema, or a 404
     /// when the platform has none.
     pub fn sql(&mut self, name: &str) -> Result<String, ApiError> {
-        self.try_sql(name)?.ok_or_else(|| {
-            ApiError::not_found(format!(
-                "{} is not available for {} stores yet",
-                name.split('/').next().unwrap_or(name),
+        let method = name.split('/').next().unwrap_or(name);
+        self.try_sql(name)?.ok_or_else(|| match &self.shop.platform.plugins {
+            Some(plugins) if self.shop.plugin.is_none() => ApiError::not_found(format!(
+                "{method} needs the shop's cart plugin, and none is active in this {} ({}): activate the cart plugin",
+                self.shop.platform.title, plugins.missing
+            )),
+            _ => ApiError::not_found(format!(
+                "{method} is not available for {} stores yet",
                 self.shop.platform.title
-            ))
+            )),
         })
     }
 
