@@ -355,6 +355,31 @@ fn orders(shop: &WooShop) {
     assert_eq!(info["customer"]["last_name"], "Hopper");
     assert_eq!(info["shipping_address"]["company"], "Navy");
     shop.refused("order.info", &[("id", "99")], 404);
+
+    // Tax is the cart's plus the shipping's, wherever they are kept.
+    let p = &shop.prefix;
+    let set_taxes = |cart: &str, shipping: &str| {
+        match shop.orders {
+        Orders::Hpos => shop.exec(&format!(
+            "UPDATE {p}wc_orders SET tax_amount = {cart} WHERE id = 101; \
+             UPDATE {p}wc_order_operational_data SET shipping_tax_amount = {shipping} WHERE order_id = 101"
+        )),
+        Orders::Posts => shop.exec(&format!(
+            "UPDATE {p}postmeta SET meta_value = CASE meta_key WHEN '_order_tax' THEN '{cart}' ELSE '{shipping}' END \
+             WHERE post_id = 101 AND meta_key IN ('_order_tax', '_order_shipping_tax')"
+        )),
+    }
+    };
+    set_taxes("1.00", "0.50");
+    let totals = shop.ok("order.info", &[("id", "101")])["totals"].clone();
+    let tax = totals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "tax")
+        .unwrap();
+    assert_eq!(number(&tax["value"]), 1.5, "{totals}");
+    set_taxes("0", "0");
 }
 
 fn order_statuses(shop: &WooShop) {
