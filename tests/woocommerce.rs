@@ -35,6 +35,7 @@ fn every_method(shop: &WooShop) {
     product_update_keeps_a_running_sale(shop);
     variation_update_moves_its_product(shop);
     order_update(shop);
+    order_update_keeps_the_hpos_copy(shop);
     failed_writes_leave_nothing(shop);
     refusals(shop);
 }
@@ -685,6 +686,38 @@ fn order_update(shop: &WooShop) {
         shop.ok("order.info", &[("id", &d_text)])["status"],
         "Completed"
     );
+}
+
+/// Orders as posts with WooCommerce's compatibility sync on: the HPOS copy
+/// follows a status change.
+fn order_update_keeps_the_hpos_copy(shop: &WooShop) {
+    if shop.orders != Orders::Posts {
+        return;
+    }
+    let p = &shop.prefix;
+    shop.exec(&format!(
+        "UPDATE {p}options SET option_value = 'yes' WHERE option_name = 'woocommerce_custom_orders_table_data_sync_enabled';\
+         INSERT INTO {p}wc_orders (id, status, currency, type, tax_amount, total_amount, customer_id, date_created_gmt, \
+         date_updated_gmt) VALUES (102, 'wc-cancelled', 'EUR', 'shop_order', 0, 40.80, 2, '2026-03-03 12:00:00', \
+         '2026-03-03 18:00:00');\
+         INSERT INTO {p}wc_order_operational_data (order_id, shipping_total_amount) VALUES (102, 5)"
+    ));
+    shop.ok("order.update", &[("id", "102"), ("status", "on-hold")]);
+    assert_eq!(order_status(shop, 102), ("wc-on-hold".into(), true));
+    assert_eq!(
+        shop.rows(&format!(
+            "SELECT status, date_updated_gmt > '2026-03-03 18:00:00' FROM {p}wc_orders WHERE id = 102"
+        )),
+        [["wc-on-hold", "1"]]
+    );
+    assert_eq!(
+        shop.ok("order.info", &[("id", "102")])["status"],
+        "On hold",
+        "read from the posts, the authoritative storage"
+    );
+    shop.exec(&format!(
+        "UPDATE {p}options SET option_value = 'no' WHERE option_name = 'woocommerce_custom_orders_table_data_sync_enabled'"
+    ));
 }
 
 fn failed_writes_leave_nothing(shop: &WooShop) {
