@@ -103,7 +103,6 @@ fn opencart_layout(version: &str) -> Shop {
         .tempdir_in("/tmp")
         .unwrap();
     let root = dir.path().to_path_buf();
-    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
     fs::create_dir_all(root.join("system")).unwrap();
     fs::create_dir_all(root.join("image")).unwrap();
     fs::write(root.join("system/startup.php"), "<?php\n").unwrap();
@@ -112,20 +111,7 @@ fn opencart_layout(version: &str) -> Shop {
         format!("<?php\ndefine('VERSION', '{version}');\n"),
     )
     .unwrap();
-    let bridge = root.join("bridge2cart");
-    fs::create_dir_all(&bridge).unwrap();
-    fs::write(
-        bridge.join("config.php"),
-        format!("<?php\ndefine('M1_TOKEN', '{TOKEN}');\n"),
-    )
-    .unwrap();
-    let script = bridge.join("cartbridge");
-    symlink(binary(), &script).unwrap();
-    Shop {
-        _dir: dir,
-        root,
-        script,
-    }
+    bridge_in(dir)
 }
 
 pub fn now() -> u64 {
@@ -294,9 +280,9 @@ pub fn path_of(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// A store root laid out by the caller in `dir` (another platform's
-/// files), with the bridge installed as in [`opencart_mysql`]: the binary,
-/// the incumbent's `config.php` and the private config with the test key.
+/// The bridge installed in the store root `dir` (laid out with a
+/// platform's files): `bridge2cart/` with the binary and the incumbent's
+/// `config.php`; the private config is the caller's to write.
 pub fn bridge_in(dir: tempfile::TempDir) -> Shop {
     let root = dir.path().to_path_buf();
     fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
@@ -309,11 +295,9 @@ pub fn bridge_in(dir: tempfile::TempDir) -> Shop {
     .unwrap();
     let script = bridge.join("cartbridge");
     symlink(binary(), &script).unwrap();
-    let shop = Shop {
+    Shop {
         _dir: dir,
         root,
         script,
-    };
-    shop.write_private_config(&key_section());
-    shop
+    }
 }

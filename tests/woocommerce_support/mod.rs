@@ -157,7 +157,9 @@ fn wordpress_root(db: &Db, multisite: bool) -> Shop {
         ),
     )
     .unwrap();
-    shop::bridge_in(dir)
+    let shop = shop::bridge_in(dir);
+    shop.write_private_config(&shop::key_section());
+    shop
 }
 
 impl WooShop {
