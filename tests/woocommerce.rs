@@ -567,6 +567,39 @@ fn variation_update_moves_its_product(shop: &WooShop) {
         shop.value(&format!("SELECT post_status FROM {p}posts WHERE ID = 13")),
         "private"
     );
+
+    // A variable product's price is its variations' price.
+    shop.ok("product.update", &[("id", "10"), ("price", "22.00")]);
+    for variation in [11, 12, 13] {
+        assert_eq!(
+            product_state(shop, variation).0[..2],
+            ["22.00", "22.00"],
+            "variation {variation}"
+        );
+    }
+    assert_eq!(
+        shop.value(&format!(
+            "SELECT COUNT(*) FROM {p}postmeta WHERE post_id = 10 AND meta_key = '_regular_price'"
+        )),
+        "0",
+        "the variable product keeps no price of its own"
+    );
+    assert_eq!(
+        shop.rows(&format!(
+            "SELECT meta_value FROM {p}postmeta WHERE post_id = 10 AND meta_key = '_price'"
+        )),
+        [["22.00"]]
+    );
+    assert_eq!(
+        shop.rows(&format!(
+            "SELECT product_id, min_price, max_price FROM {p}wc_product_meta_lookup WHERE product_id IN (10, 11) ORDER BY 1"
+        )),
+        [["10", "22.0000", "22.0000"], ["11", "22.0000", "22.0000"]]
+    );
+    assert_eq!(
+        number(&shop.ok("product.info", &[("id", "10")])["price"]),
+        22.0
+    );
 }
 
 /// The order's status where this storage keeps it, and its update time.

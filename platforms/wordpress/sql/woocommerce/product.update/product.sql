@@ -1,7 +1,8 @@
 -- What WooCommerce's product save writes, for a price, a quantity and a
 -- status: the post (published, or a draft; a disabled variation is
 -- private) and its modification time; a price is the regular price, and
--- the active _price unless a sale price below it is running; a quantity
+-- the active _price unless a sale price below it is running (a variable
+-- product has no price of its own: see variants.sql); a quantity
 -- turns stock management on and sets _stock and _stock_status
 -- (outofstock at or below woocommerce_notify_no_stock_amount, onbackorder
 -- then when backorders are allowed), and a product (not a variation) is
@@ -19,12 +20,14 @@ WHERE ID = :id;
 
 UPDATE {prefix}postmeta
 SET meta_value = :price
-WHERE post_id = :id AND meta_key = '_regular_price' AND :price IS NOT NULL;
+WHERE post_id = :id AND meta_key = '_regular_price' AND :price IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM {prefix}posts c WHERE c.post_parent = :id AND c.post_type = 'product_variation');
 
 INSERT INTO {prefix}postmeta (post_id, meta_key, meta_value)
 SELECT :id, '_regular_price', :price FROM DUAL
 WHERE :price IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM {prefix}postmeta x WHERE x.post_id = :id AND x.meta_key = '_regular_price');
+  AND NOT EXISTS (SELECT 1 FROM {prefix}postmeta x WHERE x.post_id = :id AND x.meta_key = '_regular_price')
+  AND NOT EXISTS (SELECT 1 FROM {prefix}posts c WHERE c.post_parent = :id AND c.post_type = 'product_variation');
 
 UPDATE {prefix}postmeta pr
 LEFT JOIN {prefix}postmeta sp ON sp.post_id = pr.post_id AND sp.meta_key = '_sale_price'
@@ -37,12 +40,14 @@ SET pr.meta_value = CASE
        AND (COALESCE(st.meta_value, '') = '' OR CAST(st.meta_value AS UNSIGNED) >= UNIX_TIMESTAMP())
       THEN sp.meta_value
       ELSE :price END
-WHERE pr.post_id = :id AND pr.meta_key = '_price' AND :price IS NOT NULL;
+WHERE pr.post_id = :id AND pr.meta_key = '_price' AND :price IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM {prefix}posts c WHERE c.post_parent = :id AND c.post_type = 'product_variation');
 
 INSERT INTO {prefix}postmeta (post_id, meta_key, meta_value)
 SELECT :id, '_price', :price FROM DUAL
 WHERE :price IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM {prefix}postmeta x WHERE x.post_id = :id AND x.meta_key = '_price');
+  AND NOT EXISTS (SELECT 1 FROM {prefix}postmeta x WHERE x.post_id = :id AND x.meta_key = '_price')
+  AND NOT EXISTS (SELECT 1 FROM {prefix}posts c WHERE c.post_parent = :id AND c.post_type = 'product_variation');
 
 UPDATE {prefix}postmeta
 SET meta_value = CASE meta_key WHEN '_manage_stock' THEN 'yes' ELSE :quantity END
