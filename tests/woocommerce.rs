@@ -634,10 +634,42 @@ fn notes(shop: &WooShop, id: i64) -> Vec<Vec<String>> {
     ))
 }
 
+/// The stock of the products in order D (CB-TEE-L, CB-SOCKS): postmeta
+/// _stock and the lookup row's stock_quantity; then what D's lines
+/// remember as taken (itemmeta _reduced_stock) and its flag.
+fn d_stock(shop: &WooShop) -> (Vec<Vec<String>>, Vec<Vec<String>>, String) {
+    let p = &shop.prefix;
+    let d = FIRST_ORDER + 3;
+    let stock = shop.rows(&format!(
+        "SELECT s.post_id, s.meta_value, l.stock_quantity FROM {p}postmeta s \
+         JOIN {p}wc_product_meta_lookup l ON l.product_id = s.post_id \
+         WHERE s.post_id IN (13, 17) AND s.meta_key = '_stock' ORDER BY 1"
+    ));
+    let reduced = shop.rows(&format!(
+        "SELECT i.order_item_name, m.meta_value FROM {p}woocommerce_order_items i \
+         JOIN {p}woocommerce_order_itemmeta m ON m.order_item_id = i.order_item_id AND m.meta_key = '_reduced_stock' \
+         WHERE i.order_id = {d} ORDER BY i.order_item_id"
+    ));
+    let flag = match shop.orders {
+        Orders::Hpos => shop.value(&format!(
+            "SELECT order_stock_reduced FROM {p}wc_order_operational_data WHERE order_id = {d}"
+        )),
+        Orders::Posts => shop.meta(d, "_order_stock_reduced"),
+    };
+    (stock, reduced, flag)
+}
+
 fn order_update(shop: &WooShop) {
     let p = &shop.prefix;
     let d = FIRST_ORDER + 3;
     let d_text = d.to_string();
+    let (stock, reduced, _) = d_stock(shop);
+    assert_eq!(
+        stock,
+        [["13", "5", "5"], ["17", "250", "250"]],
+        "as product.update left them"
+    );
+    assert!(reduced.is_empty(), "a pending order holds no stock");
     let result = shop.ok(
         "order.update",
         &[
@@ -719,6 +751,60 @@ fn order_update(shop: &WooShop) {
         shop.ok("order.info", &[("id", &d_text)])["status"],
         "Completed"
     );
+    let yes = if shop.orders == Orders::Hpos {
+        "1"
+    } else {
+        "yes"
+    };
+    let no = if shop.orders == Orders::Hpos {
+        "0"
+    } else {
+        "no"
+    };
+    assert_eq!(
+        d_stock(shop),
+        (
+            vec![
+                vec!["13".to_string(), "4".into(), "4".into()],
+                vec!["17".into(), "248".into(), "248".into()]
+            ],
+            vec![
+                vec!["Cotton Tee - L".to_string(), "1".into()],
+                vec!["Wool Socks".into(), "2".into()]
+            ],
+            yes.to_string()
+        ),
+        "processing took the goods from stock once; completed kept them"
+    );
+
+    // Refunded: WooCommerce gives nothing back on that status.
+    shop.ok(
+        "order.update",
+        &[("id", &d_text), ("status", "wc-refunded")],
+    );
+    assert_eq!(d_stock(shop).0[1][1], "248");
+    // Cancelled: the goods go back, the lines forget them.
+    shop.ok(
+        "order.update",
+        &[("id", &d_text), ("status", "wc-cancelled")],
+    );
+    assert_eq!(
+        d_stock(shop),
+        (
+            vec![
+                vec!["13".to_string(), "5".into(), "5".into()],
+                vec!["17".into(), "250".into(), "250".into()]
+            ],
+            vec![],
+            no.to_string()
+        )
+    );
+    // Taken again, and back, with the stock status: 5 Big Mugs would be
+    // none, were the order for them.
+    shop.ok("order.update", &[("id", &d_text), ("status", "on-hold")]);
+    assert_eq!(d_stock(shop).0[0][1], "4");
+    shop.ok("order.update", &[("id", &d_text), ("status", "pending")]);
+    assert_eq!(d_stock(shop).0[0][1], "5");
 }
 
 /// Orders as posts with WooCommerce's compatibility sync on: the HPOS copy

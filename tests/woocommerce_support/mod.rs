@@ -699,6 +699,9 @@ pub fn catalogue_sql(p: &str, base: &str, orders: Orders) -> String {
         let modified = text(order, "modified_at");
         let comment = text(order, "comment");
         let order_key = format!("wc_order_cb{id:05}");
+        // WooCommerce has taken the goods of a processing or completed
+        // order from stock (and gave a cancelled one's back).
+        let reduced = matches!(status, "wc-processing" | "wc-completed");
         let fields = [
             ("first_name", text(customer, "first_name")),
             ("last_name", text(customer, "last_name")),
@@ -742,6 +745,10 @@ pub fn catalogue_sql(p: &str, base: &str, orders: Orders) -> String {
                     ("_order_total".into(), text(totals, "total").into()),
                     ("_order_version".into(), "11.0.1".into()),
                     ("_prices_include_tax".into(), "no".into()),
+                    (
+                        "_order_stock_reduced".into(),
+                        if reduced { "yes" } else { "no" }.into(),
+                    ),
                     ("_billing_email".into(), email.into()),
                     ("_billing_phone".into(), text(customer, "telephone").into()),
                 ];
@@ -777,7 +784,7 @@ pub fn catalogue_sql(p: &str, base: &str, orders: Orders) -> String {
                      INSERT INTO {p}wc_order_operational_data (order_id, created_via, woocommerce_version, \
                      prices_include_tax, order_key, order_stock_reduced, shipping_tax_amount, shipping_total_amount, \
                      discount_tax_amount, discount_total_amount, recorded_sales) VALUES \
-                     ({id}, 'checkout', '11.0.1', 0, {}, 1, 0, {}, 0, 0, 1);",
+                     ({id}, 'checkout', '11.0.1', 0, {}, {}, 0, {}, 0, 0, 1);",
                     q(text(order, "currency")),
                     text(totals, "tax"),
                     text(totals, "total"),
@@ -787,6 +794,7 @@ pub fn catalogue_sql(p: &str, base: &str, orders: Orders) -> String {
                     q(text(order, "payment_method")),
                     q(comment),
                     q(&order_key),
+                    i64::from(reduced),
                     text(totals, "shipping"),
                 )
                 .unwrap();
@@ -841,6 +849,13 @@ pub fn catalogue_sql(p: &str, base: &str, orders: Orders) -> String {
                 q(text(line, "name"))
             )
             .unwrap();
+            if reduced {
+                writeln!(
+                    sql,
+                    "INSERT INTO {p}woocommerce_order_itemmeta (order_item_id, meta_key, meta_value) VALUES ({item}, '_reduced_stock', '{quantity}');"
+                )
+                .unwrap();
+            }
             if parent > 0 {
                 let option = text(line, "name").rsplit(" - ").next().unwrap();
                 writeln!(

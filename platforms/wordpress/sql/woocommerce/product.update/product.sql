@@ -112,7 +112,7 @@ SELECT :id,
                  JOIN {prefix}postmeta pp ON pp.post_id = sp.post_id AND pp.meta_key = '_price'
                 WHERE sp.post_id = :id AND sp.meta_key = '_sale_price' AND sp.meta_value <> ''
                   AND pp.meta_value = sp.meta_value),
-       (SELECT CAST(NULLIF(s.meta_value, '') AS DOUBLE) FROM {prefix}postmeta s
+       (SELECT NULLIF(s.meta_value, '') + 0 FROM {prefix}postmeta s
           JOIN {prefix}postmeta ms ON ms.post_id = s.post_id AND ms.meta_key = '_manage_stock' AND ms.meta_value = 'yes'
          WHERE s.post_id = :id AND s.meta_key = '_stock' LIMIT 1),
        COALESCE((SELECT m.meta_value FROM {prefix}postmeta m
