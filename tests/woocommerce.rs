@@ -64,6 +64,13 @@ fn cart_info(shop: &WooShop) {
         json!([{"id": "1", "code": "en_US", "name": "en_US", "status": "enabled"}])
     );
     assert_eq!(info["currencies"][0]["code"], "EUR");
+
+    // The session WordPress sets up: no strict modes (the server's default
+    // has STRICT_TRANS_TABLES), the others kept.
+    let mode = shop.ok("sql.query", &[("sql", "SELECT @@SESSION.sql_mode")]);
+    let mode = mode["rows"][0][0].as_str().unwrap().to_string();
+    assert!(!mode.contains("STRICT"), "{mode}");
+    assert!(mode.contains("NO_ENGINE_SUBSTITUTION"), "{mode}");
 }
 
 /// A catalogue product as product.list must answer it.
@@ -851,6 +858,7 @@ fn failed_writes_leave_nothing(shop: &WooShop) {
         "wc_product_meta_lookup",
         "term_relationships",
         "term_taxonomy",
+        "woocommerce_order_itemmeta",
     ];
     let before = shop.snapshot(&tables);
     // The lookup row is written last, after the post and its postmeta.
@@ -880,8 +888,30 @@ fn failed_writes_leave_nothing(shop: &WooShop) {
     assert_eq!(shop.snapshot(&tables), before, "order.update rolled back");
     shop.stop_failing("commentmeta");
 
+    // The stock moves come last: cancelling A gives its goods back, and
+    // the lookup rows fail after the stock, the note and the status.
+    shop.fail_writes_to("wc_product_meta_lookup");
+    let message = shop.refused(
+        "order.update",
+        &[("id", "100"), ("status", "wc-cancelled")],
+        500,
+    );
+    assert!(message.contains("injected failure"), "{message}");
+    assert_eq!(
+        shop.snapshot(&tables),
+        before,
+        "the stock moves rolled back"
+    );
+    shop.stop_failing("wc_product_meta_lookup");
+
+    let mugs = shop.meta(15, "_stock");
     shop.ok("order.update", &[("id", "100"), ("status", "wc-cancelled")]);
     assert_eq!(order_status(shop, 100).0, "wc-cancelled");
+    assert_eq!(
+        shop.meta(15, "_stock").parse::<i64>().unwrap(),
+        mugs.parse::<i64>().unwrap() + 1,
+        "A's mug is back in stock"
+    );
 }
 
 fn refusals(shop: &WooShop) {

@@ -22,7 +22,7 @@ mod write;
 use std::io;
 
 use crate::access::Access;
-use crate::db::{self, bind_named_lists, Bound, Database, DbError, Value};
+use crate::db::{self, bind_named_lists, Bound, Database, DbError, Target, Value};
 use crate::form;
 use crate::http::{respond, Request, ResponseSink};
 use crate::platform::{ShopSettings, Variant};
@@ -150,9 +150,22 @@ impl<'a> Context<'a> {
     /// The database connection, opened on first use.
     pub fn db(&mut self) -> Result<&mut dyn Database, ApiError> {
         if self.db.is_none() {
-            self.db = Some(db::connect(&self.shop.target)?);
+            self.db = Some(self.connect()?);
         }
         Ok(self.db.as_mut().expect("just opened").as_mut())
+    }
+
+    /// A new connection, in the session the shop sets up for itself
+    /// (the platform's `session_sql`, on MySQL: WordPress leaves the strict
+    /// SQL modes out, so its EAV comparisons of text with numbers warn
+    /// instead of failing a write).
+    fn connect(&self) -> Result<Box<dyn Database>, ApiError> {
+        let mut db = db::connect(&self.shop.target)?;
+        if let (Some(sql), Target::Mysql(_)) = (&self.shop.platform.session_sql, &self.shop.target)
+        {
+            db.execute(sql, &[])?;
+        }
+        Ok(db)
     }
 
     /// The main connection and, when `side` is asked for, a second one for
@@ -163,7 +176,7 @@ impl<'a> Context<'a> {
     ) -> Result<(&mut dyn Database, Option<&mut dyn Database>), ApiError> {
         self.db()?;
         if side && self.side.is_none() {
-            self.side = Some(db::connect(&self.shop.target)?);
+            self.side = Some(self.connect()?);
         }
         let main: &mut dyn Database = self.db.as_mut().expect("opened").as_mut();
         let side: Option<&mut dyn Database> = match (side, self.side.as_mut()) {
@@ -186,7 +199,7 @@ impl<'a> Context<'a> {
         if platform.plugins.is_some() && self.shop.plugin.is_none() {
             let mut db = match self.db.take() {
                 Some(db) => db,
-                None => db::connect(&self.shop.target)?,
+                None => self.connect()?,
             };
             // No active cart plugin: only the platform's own files apply,
             // and the methods it has none for answer 404.

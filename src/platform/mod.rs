@@ -61,6 +61,9 @@ pub struct Platform {
     pub cart_vars: Vec<CartVarSpec>,
     /// Shops whose cart is one of several plugins (WordPress).
     pub plugins: Option<PluginsSpec>,
+    /// A statement the shop runs on each MySQL connection (its session SQL
+    /// mode); the native API runs it too.
+    pub session_sql: Option<String>,
     /// `sql/<method>.sql` files, by method name.
     #[serde(skip)]
     pub sql: BTreeMap<String, String>,
