@@ -364,6 +364,10 @@ fn orders(shop: &WooShop) {
     assert_eq!(info["shipping_address"]["company"], "Navy");
     shop.refused("order.info", &[("id", "99")], 404);
 
+    if shop.orders == Orders::Hpos {
+        in_another_time_zone(shop);
+    }
+
     // Tax is the cart's plus the shipping's, wherever they are kept.
     let p = &shop.prefix;
     let set_taxes = |cart: &str, shipping: &str| {
@@ -388,6 +392,43 @@ fn orders(shop: &WooShop) {
         .unwrap();
     assert_eq!(number(&tax["value"]), 1.5, "{totals}");
     set_taxes("0", "0");
+}
+
+/// HPOS orders and users keep UTC only: in a Berlin shop their times show
+/// with Berlin's offset, and time filters compare the same moment.
+fn in_another_time_zone(shop: &WooShop) {
+    let p = &shop.prefix;
+    let zone = |name: &str| {
+        shop.exec(&format!(
+            "UPDATE {p}options SET option_value = '{name}' WHERE option_name = 'timezone_string'"
+        ))
+    };
+    zone("Europe/Berlin");
+    let a = shop.ok("order.info", &[("id", "100")]);
+    assert_eq!(a["created_at"], "2026-03-01T11:00:00+01:00");
+    assert_eq!(
+        shop.ok(
+            "order.count",
+            &[("created_from", "2026-03-02T12:00:00+01:00")]
+        ),
+        json!({"count": 3}),
+        "B was placed at 11:00 UTC, noon in Berlin"
+    );
+    assert_eq!(
+        shop.ok("order.count", &[("created_from", "2026-03-02 12:00:01")]),
+        json!({"count": 2}),
+        "a time without offset is Berlin's"
+    );
+    assert_eq!(
+        shop.ok("customer.count", &[("created_from", "2026-02-02 10:00:00")]),
+        json!({"count": 2}),
+        "Grace registered at 09:00 UTC"
+    );
+    assert_eq!(
+        shop.ok("customer.info", &[("id", "3")])["created_at"],
+        "2026-02-02T10:00:00+01:00"
+    );
+    zone("UTC");
 }
 
 fn order_statuses(shop: &WooShop) {

@@ -300,6 +300,12 @@ impl<'a> Context<'a> {
         Ok(Value::text(self.defaults()?.zone.to_local_text(moment)))
     }
 
+    /// A caller's time filter in UTC (one without an offset is the shop's
+    /// local time), for columns a shop keeps in UTC.
+    pub fn utc_time(&mut self, moment: Moment) -> Result<Value, ApiError> {
+        Ok(Value::text(self.defaults()?.zone.to_utc_text(moment)))
+    }
+
     /// Now, as the shop stores times.
     pub fn now_local(&mut self) -> Result<Value, ApiError> {
         let now = i64::try_from(self.now).unwrap_or(0);

@@ -70,6 +70,15 @@ impl Zone {
         local - i64::from(self.offset_at(guess))
     }
 
+    /// The UTC `YYYY-MM-DD HH:MM:SS` of a caller's moment (one without
+    /// an offset is this zone's local time).
+    pub fn to_utc_text(&self, moment: Moment) -> String {
+        naive_text(match moment.offset {
+            None => self.local_to_utc(moment.naive),
+            Some(offset) => moment.naive - i64::from(offset),
+        })
+    }
+
     /// The shop's local `YYYY-MM-DD HH:MM:SS` for a caller's moment.
     pub fn to_local_text(&self, moment: Moment) -> String {
         let local = match moment.offset {
@@ -281,6 +290,12 @@ mod tests {
             offset: Some(0),
         };
         assert_eq!(berlin.to_local_text(moment), "2024-07-15 12:00:00");
+        assert_eq!(berlin.to_utc_text(moment), "2024-07-15 10:00:00");
+        let local_noon = Moment {
+            naive: naive_seconds(2024, 7, 15, 12, 0, 0),
+            offset: None,
+        };
+        assert_eq!(berlin.to_utc_text(local_noon), "2024-07-15 10:00:00");
         assert_eq!(Zone::named("../etc/passwd"), None);
         assert_eq!(Zone::named("Nowhere/Atlantis"), None);
     }

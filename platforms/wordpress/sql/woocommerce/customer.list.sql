@@ -38,8 +38,8 @@ WHERE u.ID > :after AND u.ID <= :until
   AND (:ids_count = 0 OR u.ID IN (:ids))
   AND (:email IS NULL OR LOWER(u.user_email) = LOWER(:email))
   AND (:status IS NULL OR :status = 1)
-  AND (:created_from IS NULL OR u.user_registered >= :created_from)
-  AND (:created_to IS NULL OR u.user_registered <= :created_to)
+  AND (:created_from IS NULL OR u.user_registered >= :created_from_utc)
+  AND (:created_to IS NULL OR u.user_registered <= :created_to_utc)
   AND (:store_id IS NULL OR :store_id = 0)
 GROUP BY u.ID, u.user_email, u.user_registered
 ORDER BY u.ID
