@@ -178,6 +178,20 @@ fn products(shop: &WooShop) {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Mug & Saucer", "Big Mug"]);
+    // Stock that is not managed has no quantity; a variation that does not
+    // manage its own stock shows its product's.
+    let p = &shop.prefix;
+    shop.exec(&format!(
+        "UPDATE {p}postmeta SET meta_value = 'no' WHERE post_id IN (11, 17) AND meta_key = '_manage_stock'"
+    ));
+    assert_eq!(
+        shop.ok("product.info", &[("id", "17")])["quantity"],
+        Json::Null
+    );
+    assert_eq!(shop.ok("product.info", &[("id", "11")])["quantity"], 30);
+    shop.exec(&format!(
+        "UPDATE {p}postmeta SET meta_value = 'yes' WHERE post_id IN (11, 17) AND meta_key = '_manage_stock'"
+    ));
     let enabled = shop.ok("product.list", &[("status", "enabled"), ("count", "100")]);
     assert_eq!(
         enabled["products"].as_array().unwrap().len(),

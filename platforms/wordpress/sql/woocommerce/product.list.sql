@@ -1,8 +1,10 @@
 -- Products and their variations (posts of type product / product_variation,
 -- a variation's post_parent is its product) with WooCommerce's postmeta.
 -- Enabled means published. A variable product has one _price row per
--- distinct price of its variations: its price is the lowest. A variation
--- is in its product's categories. WordPress has one language per site.
+-- distinct price of its variations: its price is the lowest. The
+-- quantity is known where stock is managed: the product's own, or for a
+-- variation that leaves it to its product, the product's. A variation is
+-- in its product's categories. WordPress has one language per site.
 SELECT p.ID AS id,
        (SELECT NULLIF(m.meta_value, '') FROM {prefix}postmeta m
          WHERE m.post_id = p.ID AND m.meta_key = '_sku' LIMIT 1) AS sku,
@@ -12,8 +14,12 @@ SELECT p.ID AS id,
        (SELECT m.meta_value FROM {prefix}postmeta m
          WHERE m.post_id = p.ID AND m.meta_key = '_price' AND m.meta_value <> ''
          ORDER BY CAST(m.meta_value AS DECIMAL(19,4)) LIMIT 1) AS price,
-       (SELECT CAST(NULLIF(m.meta_value, '') AS SIGNED) FROM {prefix}postmeta m
-         WHERE m.post_id = p.ID AND m.meta_key = '_stock' LIMIT 1) AS quantity,
+       (SELECT CAST(NULLIF(s.meta_value, '') AS SIGNED)
+          FROM {prefix}postmeta s
+          JOIN {prefix}postmeta ms ON ms.post_id = s.post_id AND ms.meta_key = '_manage_stock' AND ms.meta_value = 'yes'
+         WHERE s.meta_key = '_stock'
+           AND s.post_id IN (p.ID, CASE WHEN p.post_type = 'product_variation' THEN p.post_parent END)
+         ORDER BY s.post_id = p.ID DESC LIMIT 1) AS quantity,
        CASE WHEN p.post_status = 'publish' THEN 1 ELSE 0 END AS status,
        NULL AS manufacturer_id,
        (SELECT f.meta_value FROM {prefix}postmeta t
