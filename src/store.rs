@@ -385,6 +385,11 @@ impl Bridge {
 
     fn apply_database_override(&self, db: &DatabaseConfig, settings: &mut ShopSettings) {
         if let Some(prefix) = &db.prefix {
+            // The shop's own prefix stays `{base_prefix}` (a multisite
+            // blog's users are under it); without one, this is both.
+            if settings.base_prefix.is_empty() {
+                settings.base_prefix = prefix.clone();
+            }
             settings.prefix = prefix.clone();
         }
         if let Some(sqlite) = &db.sqlite {

@@ -22,10 +22,10 @@ mod write;
 use std::io;
 
 use crate::access::Access;
-use crate::db::{self, bind_named_lists, Bound, Database, DbError, Value};
+use crate::db::{self, bind_named_lists, Bound, Database, DbError, Target, Value};
 use crate::form;
 use crate::http::{respond, Request, ResponseSink};
-use crate::platform::ShopSettings;
+use crate::platform::{ShopSettings, Variant};
 use crate::store::{Bridge, KeyConfig, ShopError, SqlPolicy};
 
 pub use answer::{envelope, Answer};
@@ -124,7 +124,7 @@ pub struct Context<'a> {
     db: Option<Box<dyn Database>>,
     /// A second connection, for the nested rows of a streamed list.
     side: Option<Box<dyn Database>>,
-    variants: Option<Vec<&'static str>>,
+    variants: Option<Vec<String>>,
     defaults: Option<Defaults>,
 }
 
@@ -150,9 +150,22 @@ impl<'a> Context<'a> {
     /// The database connection, opened on first use.
     pub fn db(&mut self) -> Result<&mut dyn Database, ApiError> {
         if self.db.is_none() {
-            self.db = Some(db::connect(&self.shop.target)?);
+            self.db = Some(self.connect()?);
         }
         Ok(self.db.as_mut().expect("just opened").as_mut())
+    }
+
+    /// A new connection, in the session the shop sets up for itself
+    /// (the platform's `session_sql`, on MySQL: WordPress leaves the strict
+    /// SQL modes out, so its EAV comparisons of text with numbers warn
+    /// instead of failing a write).
+    fn connect(&self) -> Result<Box<dyn Database>, ApiError> {
+        let mut db = db::connect(&self.shop.target)?;
+        if let (Some(sql), Target::Mysql(_)) = (&self.shop.platform.session_sql, &self.shop.target)
+        {
+            db.execute(sql, &[])?;
+        }
+        Ok(db)
     }
 
     /// The main connection and, when `side` is asked for, a second one for
@@ -163,7 +176,7 @@ impl<'a> Context<'a> {
     ) -> Result<(&mut dyn Database, Option<&mut dyn Database>), ApiError> {
         self.db()?;
         if side && self.side.is_none() {
-            self.side = Some(db::connect(&self.shop.target)?);
+            self.side = Some(self.connect()?);
         }
         let main: &mut dyn Database = self.db.as_mut().expect("opened").as_mut();
         let side: Option<&mut dyn Database> = match (side, self.side.as_mut()) {
@@ -173,17 +186,44 @@ impl<'a> Context<'a> {
         Ok((main, side))
     }
 
-    /// The platform variants this shop's database matches, most specific
-    /// first (probed once per request).
-    fn variants(&mut self) -> Result<Vec<&'static str>, ApiError> {
+    /// The `sql/` sub-folders that apply to this shop, most specific first
+    /// (found once per request): for a cart that is a plugin (WordPress),
+    /// the active cart's folder after its matching variants' folders
+    /// (`woocommerce/hpos`, `woocommerce`); then the platform's matching
+    /// variants. The common `sql/` files come after all of them.
+    fn variants(&mut self) -> Result<Vec<String>, ApiError> {
         if let Some(variants) = &self.variants {
             return Ok(variants.clone());
         }
         let platform = self.shop.platform;
+        if platform.plugins.is_some() && self.shop.plugin.is_none() {
+            let mut db = match self.db.take() {
+                Some(db) => db,
+                None => self.connect()?,
+            };
+            // No active cart plugin: only the platform's own files apply,
+            // and the methods it has none for answer 404.
+            let _ = self.shop.detect_cart_plugin(db.as_mut(), None);
+            self.db = Some(db);
+        }
+        let mut found = Vec::new();
+        if let Some(cart) = self.shop.plugin {
+            for variant in self.matching(&cart.variants)? {
+                found.push(format!("{}/{variant}", cart.name));
+            }
+            found.push(cart.name.clone());
+        }
+        found.extend(self.matching(&platform.variants)?);
+        self.variants = Some(found.clone());
+        Ok(found)
+    }
+
+    /// The names of the `variants` whose probe matches this shop's database.
+    fn matching(&mut self, variants: &'static [Variant]) -> Result<Vec<String>, ApiError> {
         let prefix = self.shop.prefix.clone();
         let db = self.db()?;
         let mut found = Vec::new();
-        for variant in &platform.variants {
+        for variant in variants {
             let probe = variant.probe.replace("{prefix}", &prefix);
             // A probe matches when it runs and does not answer "no" (a first
             // value of 0, empty or NULL): `LIMIT 0` probes a schema, a
@@ -196,32 +236,38 @@ impl<'a> Context<'a> {
                 .first_row(&probe, &[])
                 .is_ok_and(|row| !row.is_some_and(says_no))
             {
-                found.push(variant.name.as_str());
+                found.push(variant.name.clone());
             }
         }
-        self.variants = Some(found.clone());
         Ok(found)
     }
 
     /// The platform's SQL for `name`, for this shop's schema, or a 404
     /// when the platform has none.
     pub fn sql(&mut self, name: &str) -> Result<String, ApiError> {
-        self.try_sql(name)?.ok_or_else(|| {
-            ApiError::not_found(format!(
-                "{} is not available for {} stores yet",
-                name.split('/').next().unwrap_or(name),
+        let method = name.split('/').next().unwrap_or(name);
+        self.try_sql(name)?.ok_or_else(|| match &self.shop.platform.plugins {
+            Some(plugins) if self.shop.plugin.is_none() => ApiError::not_found(format!(
+                "{method} needs the shop's cart plugin, and none is active in this {} ({}): activate the cart plugin",
+                self.shop.platform.title, plugins.missing
+            )),
+            _ => ApiError::not_found(format!(
+                "{method} is not available for {} stores yet",
                 self.shop.platform.title
-            ))
+            )),
         })
     }
 
-    /// The platform's SQL for `name`, when it has some.
+    /// The platform's SQL for `name`, when it has some; `{base_prefix}` is
+    /// the shop's own table prefix where `{prefix}` may be the blog's.
     pub fn try_sql(&mut self, name: &str) -> Result<Option<String>, ApiError> {
         let variants = self.variants()?;
+        let variants: Vec<&str> = variants.iter().map(String::as_str).collect();
         Ok(self
             .shop
             .platform
-            .sql_for(name, &variants, &self.shop.prefix))
+            .sql_for(name, &variants, &self.shop.prefix)
+            .map(|sql| sql.replace("{base_prefix}", &self.shop.base_prefix)))
     }
 
     fn defaults(&mut self) -> Result<&Defaults, ApiError> {
@@ -252,6 +298,12 @@ impl<'a> Context<'a> {
     /// A caller's time filter as the shop's stored local time.
     pub fn local_time(&mut self, moment: Moment) -> Result<Value, ApiError> {
         Ok(Value::text(self.defaults()?.zone.to_local_text(moment)))
+    }
+
+    /// A caller's time filter in UTC (one without an offset is the shop's
+    /// local time), for columns a shop keeps in UTC.
+    pub fn utc_time(&mut self, moment: Moment) -> Result<Value, ApiError> {
+        Ok(Value::text(self.defaults()?.zone.to_utc_text(moment)))
     }
 
     /// Now, as the shop stores times.

@@ -70,6 +70,15 @@ impl Zone {
         local - i64::from(self.offset_at(guess))
     }
 
+    /// The UTC `YYYY-MM-DD HH:MM:SS` of a caller's moment (one without
+    /// an offset is this zone's local time).
+    pub fn to_utc_text(&self, moment: Moment) -> String {
+        naive_text(match moment.offset {
+            None => self.local_to_utc(moment.naive),
+            Some(offset) => moment.naive - i64::from(offset),
+        })
+    }
+
     /// The shop's local `YYYY-MM-DD HH:MM:SS` for a caller's moment.
     pub fn to_local_text(&self, moment: Moment) -> String {
         let local = match moment.offset {
@@ -84,10 +93,21 @@ impl Zone {
 
     /// ISO 8601 with offset for a stored local time (`YYYY-MM-DD
     /// HH:MM:SS` or `YYYY-MM-DD`); `None` for MySQL's zero dates and for
-    /// anything that is not a date.
+    /// anything that is not a date. A stored time ending in `Z` is UTC
+    /// (the SQL marks columns a shop keeps in UTC, such as WooCommerce's
+    /// `date_created_gmt`) and is shown in the shop's zone.
     pub fn iso8601(&self, stored: &str) -> Option<String> {
-        let local = parse_naive(stored)?;
-        let offset = self.offset_at(self.local_to_utc(local));
+        let (local, offset) = match stored.trim().strip_suffix('Z') {
+            Some(utc) => {
+                let utc = parse_naive(utc)?;
+                let offset = self.offset_at(utc);
+                (utc + i64::from(offset), offset)
+            }
+            None => {
+                let local = parse_naive(stored)?;
+                (local, self.offset_at(self.local_to_utc(local)))
+            }
+        };
         let (date, time) = split_naive(local);
         Some(format!("{date}T{time}{}", offset_text(offset)))
     }
@@ -259,12 +279,23 @@ mod tests {
             berlin.iso8601("2024-07-15 12:00:00").as_deref(),
             Some("2024-07-15T12:00:00+02:00")
         );
+        assert_eq!(
+            berlin.iso8601("2024-07-15 10:00:00Z").as_deref(),
+            Some("2024-07-15T12:00:00+02:00"),
+            "a time stored in UTC is shown in the shop's zone"
+        );
         // 10:00Z in July is noon in Berlin.
         let moment = Moment {
             naive: naive_seconds(2024, 7, 15, 10, 0, 0),
             offset: Some(0),
         };
         assert_eq!(berlin.to_local_text(moment), "2024-07-15 12:00:00");
+        assert_eq!(berlin.to_utc_text(moment), "2024-07-15 10:00:00");
+        let local_noon = Moment {
+            naive: naive_seconds(2024, 7, 15, 12, 0, 0),
+            offset: None,
+        };
+        assert_eq!(berlin.to_utc_text(local_noon), "2024-07-15 10:00:00");
         assert_eq!(Zone::named("../etc/passwd"), None);
         assert_eq!(Zone::named("Nowhere/Atlantis"), None);
     }

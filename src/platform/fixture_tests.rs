@@ -888,3 +888,65 @@ fn versions_from_the_database() {
     let mut db = crate::db::connect(&Target::Sqlite(path)).unwrap();
     assert_eq!(shop.version_with(db.as_mut()).as_deref(), Some("5.4.1.46"));
 }
+
+/// WordPress's `DB_HOST` forms (`wpdb::parse_db_host()`): host, host:port,
+/// host:/socket, :/socket, [IPv6]:port and a bare IPv6 address; with the
+/// `$table_prefix` and `DB_CHARSET` it names, in wp-config.php or one
+/// folder up.
+#[test]
+fn wordpress_db_host_forms_prefix_and_charset() {
+    let dir = mixed_store(&["site/wp-settings.php"]);
+    let site = dir.path().join("site");
+    let cases: &[(&str, &str, u16, Option<&str>)] = &[
+        ("db.shop.test", "db.shop.test", 3306, None),
+        ("db.shop.test:3307", "db.shop.test", 3307, None),
+        (
+            "localhost:/run/mysqld/wp.sock",
+            "localhost",
+            3306,
+            Some("/run/mysqld/wp.sock"),
+        ),
+        (
+            ":/tmp/mysql.sock",
+            "localhost",
+            3306,
+            Some("/tmp/mysql.sock"),
+        ),
+        ("[::1]:3308", "::1", 3308, None),
+        ("[2001:db8::5]", "2001:db8::5", 3306, None),
+        ("::1", "::1", 3306, None),
+    ];
+    for (i, (host, want_host, want_port, want_socket)) in cases.iter().enumerate() {
+        // Alternately beside WordPress and in the folder above it.
+        let (config, other) = if i % 2 == 0 {
+            (site.join("wp-config.php"), dir.path().join("wp-config.php"))
+        } else {
+            (dir.path().join("wp-config.php"), site.join("wp-config.php"))
+        };
+        let _ = std::fs::remove_file(other);
+        std::fs::write(
+            &config,
+            format!(
+                "<?php\ndefine( 'DB_NAME', 'shop' );\ndefine( 'DB_USER', 'u' );\ndefine( 'DB_PASSWORD', 'p' );\n\
+                 define( 'DB_HOST', '{host}' );\ndefine( 'DB_CHARSET', 'latin1' );\n$table_prefix = 'shop7_';\n"
+            ),
+        )
+        .unwrap();
+        let platform = detect(&site, None).expect("WordPress is detected");
+        assert_eq!(platform.name, "wordpress");
+        let shop = read_settings(platform, &site).unwrap();
+        assert_eq!(shop.prefix, "shop7_", "{host}");
+        assert_eq!(shop.base_prefix, "shop7_", "{host}");
+        assert_eq!(shop.charset.as_deref(), Some("latin1"), "{host}");
+        let Target::Mysql(m) = shop.target else {
+            panic!("{host}: not MySQL")
+        };
+        assert_eq!(m.charset.as_deref(), Some("latin1"), "{host}: SET NAMES");
+        assert_eq!(m.port, *want_port, "{host}");
+        assert_eq!(m.socket.as_deref(), *want_socket, "{host}");
+        if want_socket.is_none() {
+            assert_eq!(m.host, *want_host, "{host}");
+        }
+        assert_eq!(m.database, "shop");
+    }
+}

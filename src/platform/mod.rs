@@ -66,6 +66,9 @@ pub struct Platform {
     /// one shares (kinds of one shop that keep their settings differently
     /// but their data alike); its own files and variants come first.
     pub sql_from: Option<String>,
+    /// A statement the shop runs on each MySQL connection (its session SQL
+    /// mode); the native API runs it too.
+    pub session_sql: Option<String>,
     /// `sql/<method>.sql` files, by method name.
     #[serde(skip)]
     pub sql: BTreeMap<String, String>,
@@ -155,6 +158,7 @@ pub struct CartVarSpec {
 /// A schema generation of a platform, recognised by what the database
 /// shows rather than by a version string (shops upgrade in place).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Variant {
     /// The folder under `sql/` holding this variant's SQL.
     pub name: String,

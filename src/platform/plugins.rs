@@ -1,14 +1,16 @@
 //! Shops whose cart is a plugin of a larger application (WordPress with
 //! WooCommerce or WP e-Commerce): which plugin is active is in the
 //! database, and it decides the version query, the image folders and some
-//! `cartVars`. The platform lists the candidate carts (`[[plugins.cart]]`);
-//! this module asks the database which one is active, the way the incumbent
-//! does (LEGACY.md §7.2).
+//! `cartVars`, and its native SQL lives in `sql/<cart name>/` (with its own
+//! `[[plugins.cart.variant]]`s in `sql/<cart name>/<variant>/`). The
+//! platform lists the candidate carts (`[[plugins.cart]]`); this module asks
+//! the database which one is active, the way the incumbent does
+//! (LEGACY.md §7.2).
 
 use serde::Deserialize;
 
 use super::settings::{images, ShopSettings};
-use super::{CartVarSpec, ImagesSpec, VersionSpec};
+use super::{CartVarSpec, ImagesSpec, Variant, VersionSpec};
 use crate::db::Database;
 
 #[derive(Debug, Deserialize)]
@@ -41,6 +43,10 @@ pub struct CartPlugin {
     pub images: Option<ImagesSpec>,
     #[serde(default, rename = "cart_var")]
     pub cart_vars: Vec<CartVarSpec>,
+    /// Storage modes of this cart, most specific first: their SQL is in
+    /// `sql/<cart name>/<variant>/`.
+    #[serde(default, rename = "variant")]
+    pub variants: Vec<Variant>,
 }
 
 impl CartPlugin {

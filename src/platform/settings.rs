@@ -30,6 +30,10 @@ pub struct ShopSettings {
     pub root: PathBuf,
     pub target: Target,
     pub prefix: String,
+    /// The table prefix the shop's own settings give (`{base_prefix}` in
+    /// the SQL), where `prefix` may be one the bridge's config chose: a
+    /// WordPress multisite blog (`wp_2_`) keeps its users under `wp_`.
+    pub base_prefix: String,
     /// The version the shop's files declare, when they declare one.
     pub version: Option<String>,
     /// The connection charset the shop's config names (applied with `SET
@@ -194,6 +198,7 @@ pub fn read_settings(
     mysql.database = database;
     mysql.charset = strict("charset", &spec.charset)?.filter(|c| !c.is_empty());
     shop.prefix = strict("table prefix", &spec.prefix)?.unwrap_or_default();
+    shop.base_prefix = shop.prefix.clone();
     shop.time_zone = reader.soft(&spec.time_zone).filter(|z| !z.is_empty());
     shop.charset = mysql.charset.clone();
     shop.target = Target::Mysql(mysql);
@@ -216,6 +221,7 @@ pub fn read_without_database(platform: &'static Platform, root: &Path) -> ShopSe
     let mut shop = shop_files(platform, root, Some(file));
     let reader = shop.reader();
     shop.prefix = reader.soft(&spec.prefix).unwrap_or_default();
+    shop.base_prefix = shop.prefix.clone();
     shop.time_zone = reader.soft(&spec.time_zone).filter(|z| !z.is_empty());
     shop.charset = reader.soft(&spec.charset).filter(|c| !c.is_empty());
     if let Target::Mysql(m) = &mut shop.target {
@@ -232,6 +238,7 @@ fn shop_files(platform: &'static Platform, root: PathBuf, file: Option<String>) 
         platform,
         target: Target::Mysql(MysqlTarget::from_host_setting("", None)),
         prefix: String::new(),
+        base_prefix: String::new(),
         version: reader.soft(&platform.version.from),
         charset: None,
         time_zone: None,

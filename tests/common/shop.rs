@@ -119,22 +119,7 @@ pub fn bridged_root() -> Shop {
         .prefix("cbshop")
         .tempdir_in("/tmp")
         .unwrap();
-    let root = dir.path().to_path_buf();
-    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
-    let bridge = root.join("bridge2cart");
-    fs::create_dir_all(&bridge).unwrap();
-    fs::write(
-        bridge.join("config.php"),
-        format!("<?php\ndefine('M1_TOKEN', '{TOKEN}');\n"),
-    )
-    .unwrap();
-    let script = bridge.join("cartbridge");
-    symlink(binary(), &script).unwrap();
-    Shop {
-        _dir: dir,
-        root,
-        script,
-    }
+    bridge_in(dir)
 }
 
 pub fn now() -> u64 {
@@ -309,4 +294,26 @@ pub fn bare_store() -> Shop {
     let shop = bridged_root();
     shop.write_private_config(&key_section());
     shop
+}
+
+/// The bridge installed in the store root `dir` (laid out with a
+/// platform's files): `bridge2cart/` with the binary and the incumbent's
+/// `config.php`; the private config is the caller's to write.
+pub fn bridge_in(dir: tempfile::TempDir) -> Shop {
+    let root = dir.path().to_path_buf();
+    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+    let bridge = root.join("bridge2cart");
+    fs::create_dir_all(&bridge).unwrap();
+    fs::write(
+        bridge.join("config.php"),
+        format!("<?php\ndefine('M1_TOKEN', '{TOKEN}');\n"),
+    )
+    .unwrap();
+    let script = bridge.join("cartbridge");
+    symlink(binary(), &script).unwrap();
+    Shop {
+        _dir: dir,
+        root,
+        script,
+    }
 }

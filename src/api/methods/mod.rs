@@ -95,7 +95,9 @@ pub struct Nested {
 const PAGING: &[&str] = &["start", "count", "page_cursor", "params"];
 
 /// Binds every filter the caller gave (by its own name), the language
-/// (default: the shop's) and the store.
+/// (default: the shop's) and the store. A time is the shop's local time;
+/// `:<name>_utc` is the same moment in UTC, for columns a shop keeps in
+/// UTC (WooCommerce's `date_created_gmt`).
 pub fn filters(cx: &mut Context<'_>, args: &Args) -> Result<Binds, ApiError> {
     let mut binds = Binds::default();
     for (name, arg) in args.iter() {
@@ -103,7 +105,10 @@ pub fn filters(cx: &mut Context<'_>, args: &Args) -> Result<Binds, ApiError> {
             Arg::Int(i) => Value::Int(*i),
             Arg::Text(t) | Arg::Money(t) => Value::text(t.clone()),
             Arg::Bool(b) => Value::Int(i64::from(*b)),
-            Arg::Time(moment) => cx.local_time(*moment)?,
+            Arg::Time(moment) => {
+                binds.set(&format!("{name}_utc"), cx.utc_time(*moment)?);
+                cx.local_time(*moment)?
+            }
             Arg::Ids(_) | Arg::Fields(_) | Arg::Cursor(_) | Arg::Json(_) => continue,
         };
         binds.set(name, value);

@@ -339,32 +339,42 @@ fn order_update(
 
 /// Returns an order's goods to stock when it leaves the statuses that
 /// hold stock (the shop's processing and complete statuses), and takes
-/// them when it enters them, as the shop itself does.
+/// them when it enters them, as the shop itself does (`:direction` 1 or
+/// -1). A platform without `holding` statuses that has a `stock` step
+/// keeps its own record of what an order took (WooCommerce): its step runs
+/// on every status change, with `:direction` NULL, and decides from
+/// `:status`, `:old_status_id` and that record.
 fn move_stock(
     w: &mut Writer<'_, '_>,
     binds: &mut Binds,
     old: &str,
     new: &str,
 ) -> Result<(), ApiError> {
-    let Some(holding) = holding_statuses(w, binds)? else {
-        return Ok(());
+    let direction = match holding_statuses(w, binds)? {
+        None => Value::Null,
+        Some(holding) => {
+            let holds = |status: &str| holding.iter().any(|h| h == status);
+            match (holds(old), holds(new)) {
+                (true, false) => Value::Int(1),
+                (false, true) => Value::Int(-1),
+                _ => return Ok(()),
+            }
+        }
     };
-    let holds = |status: &str| status.parse().is_ok_and(|id: i64| holding.contains(&id));
-    let direction = match (holds(old), holds(new)) {
-        (true, false) => 1,
-        (false, true) => -1,
-        _ => return Ok(()),
-    };
-    binds.set("direction", Value::Int(direction));
+    binds.set("direction", direction);
     w.optional_step("order.update/stock", binds)?;
     w.optional_step("order.update/option_stock", binds)?;
     Ok(())
 }
 
-/// The statuses that hold stock, from the platform's settings query (one
-/// row per setting; each value an id or a JSON array of ids); `None` when
-/// the platform has no such query.
-fn holding_statuses(w: &mut Writer<'_, '_>, binds: &Binds) -> Result<Option<Vec<i64>>, ApiError> {
+/// The statuses that hold stock, as text (digits or codes such as
+/// `wc-processing`), from the platform's query (one row per setting; each
+/// value a status or a JSON array of them); `None` when the platform has
+/// no such query.
+fn holding_statuses(
+    w: &mut Writer<'_, '_>,
+    binds: &Binds,
+) -> Result<Option<Vec<String>>, ApiError> {
     let Some(sql) = w.cx.try_sql("order.update/holding")? else {
         return Ok(None);
     };
@@ -373,11 +383,11 @@ fn holding_statuses(w: &mut Writer<'_, '_>, binds: &Binds) -> Result<Option<Vec<
     w.cx.db()?.run(&sql, &values, &mut |_, row| {
         let text = row.first().and_then(Value::to_text).unwrap_or_default();
         match serde_json::from_str::<Json>(&text) {
-            Ok(Json::Array(items)) => ids.extend(items.iter().filter_map(|v| match v {
-                Json::String(s) => s.parse().ok(),
-                other => other.as_i64(),
+            Ok(Json::Array(items)) => ids.extend(items.iter().map(|v| match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
             })),
-            _ => ids.extend(text.trim().parse::<i64>().ok()),
+            _ => ids.extend(Some(text.trim().to_string()).filter(|t| !t.is_empty())),
         }
         Ok(())
     })?;
