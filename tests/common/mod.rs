@@ -406,6 +406,14 @@ pub fn mysql_try_query(db: &Db, sql: &str) -> Result<String, String> {
     }
 }
 
+/// Rows of `sql`, every value as text (NULL as `NULL`).
+pub fn mysql_rows(db: &Db, sql: &str) -> Vec<Vec<String>> {
+    mysql_query(db, sql)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
 /// A single value: the first column of the first row of `sql`, trimmed.
 pub fn mysql_value(db: &Db, sql: &str) -> String {
     let out = mysql_query(db, sql);

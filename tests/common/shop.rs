@@ -317,3 +317,62 @@ pub fn bridge_in(dir: tempfile::TempDir) -> Shop {
         script,
     }
 }
+
+/// `cartbridge call <method> name=value ... [options] --store <root>`: the
+/// exit status and the envelope.
+pub fn call(
+    root: &Path,
+    options: &[&str],
+    method: &str,
+    params: &[(&str, &str)],
+) -> (i32, serde_json::Value) {
+    let output = std::process::Command::new(binary())
+        .arg("call")
+        .arg(method)
+        .args(params.iter().map(|(n, v)| format!("{n}={v}")))
+        .args(options)
+        .arg("--store")
+        .arg(root)
+        .output()
+        .unwrap();
+    (output.status.code().unwrap(), envelope(&output.stdout))
+}
+
+/// The result of a call that must succeed; `label` names the shop in a
+/// failure.
+pub fn call_ok(
+    root: &Path,
+    label: &str,
+    method: &str,
+    params: &[(&str, &str)],
+) -> serde_json::Value {
+    let (code, answer) = call(root, &[], method, params);
+    assert_eq!(
+        (code, &answer["return_code"]),
+        (0, &serde_json::Value::from(0)),
+        "{label} {method} {params:?}: {answer}"
+    );
+    answer["result"].clone()
+}
+
+/// The message of a call that must fail with `status` (and no result).
+pub fn call_refused(
+    root: &Path,
+    label: &str,
+    method: &str,
+    params: &[(&str, &str)],
+    status: u16,
+) -> String {
+    let (code, answer) = call(root, &[], method, params);
+    assert_eq!(code, 1, "{label} {method} {params:?}: {answer}");
+    assert_eq!(
+        answer["return_code"], status,
+        "{label} {method} {params:?}: {answer}"
+    );
+    assert_eq!(
+        answer["result"],
+        serde_json::Value::Null,
+        "{label} {method}"
+    );
+    answer["return_message"].as_str().unwrap().to_string()
+}

@@ -11,12 +11,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value as Json;
 
-use crate::common::shop::{self, envelope, Shop};
-use crate::common::{binary, fixture, fresh_database, mysql_query, Db};
+use crate::common::shop::{self, Shop};
+use crate::common::{fixture, fresh_database, mysql_query, mysql_rows, Db};
 
 /// The catalogue shop for the cross-platform test: Magento's default table
 /// prefix (none), MSI installed.
@@ -79,10 +78,7 @@ impl MagentoShop {
 
     /// Rows of a query on the shop's tables, every value as text.
     pub fn rows(&self, sql: &str) -> Vec<Vec<String>> {
-        mysql_query(&self.db, sql)
-            .lines()
-            .map(|l| l.split('\t').map(str::to_string).collect())
-            .collect()
+        mysql_rows(&self.db, sql)
     }
 
     /// The first value of the first row.
@@ -115,37 +111,17 @@ impl MagentoShop {
 
     /// `cartbridge call <method> name=value ... --store <store>`.
     pub fn call_at(&self, store: &Path, method: &str, params: &[(&str, &str)]) -> (i32, Json) {
-        let output = Command::new(binary())
-            .arg("call")
-            .arg(method)
-            .args(params.iter().map(|(n, v)| format!("{n}={v}")))
-            .arg("--store")
-            .arg(store)
-            .output()
-            .unwrap();
-        (output.status.code().unwrap(), envelope(&output.stdout))
+        shop::call(store, &[], method, params)
     }
 
     /// The result of a call that must succeed.
     pub fn ok(&self, method: &str, params: &[(&str, &str)]) -> Json {
-        let (code, answer) = self.call_at(&self.shop.root, method, params);
-        assert_eq!(
-            (code, &answer["return_code"]),
-            (0, &Json::from(0)),
-            "{method} {params:?}: {answer}"
-        );
-        answer["result"].clone()
+        shop::call_ok(&self.shop.root, "Magento 2", method, params)
     }
 
     /// The message of a call that must fail with `status`.
     pub fn refused(&self, method: &str, params: &[(&str, &str)], status: u16) -> String {
-        let (code, answer) = self.call_at(&self.shop.root, method, params);
-        assert_eq!(code, 1, "{method} {params:?}: {answer}");
-        assert_eq!(
-            answer["return_code"], status,
-            "{method} {params:?}: {answer}"
-        );
-        answer["return_message"].as_str().unwrap().to_string()
+        shop::call_refused(&self.shop.root, "Magento 2", method, params, status)
     }
 }
 

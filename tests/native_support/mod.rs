@@ -6,12 +6,11 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value as Json;
 
 use crate::common::shop::{self, envelope, sign_native_as, Shop};
-use crate::common::{binary, fixture, fresh_database, http, mysql_query, Db, WebServer};
+use crate::common::{fixture, fresh_database, http, mysql_query, mysql_rows, Db, WebServer};
 
 /// The OpenCart schema generations the platform SQL distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,10 +122,7 @@ impl TestShop {
     /// (NULL as `NULL`).
     pub fn rows(&self, sql: &str) -> Vec<Vec<String>> {
         match &self.store {
-            Store::Mariadb(db) => mysql_query(db, sql)
-                .lines()
-                .map(|l| l.split('\t').map(str::to_string).collect())
-                .collect(),
+            Store::Mariadb(db) => mysql_rows(db, sql),
             Store::Sqlite(path) => {
                 let conn = rusqlite::Connection::open(path).unwrap();
                 let mut stmt = conn.prepare(sql).unwrap();
@@ -238,43 +234,17 @@ impl TestShop {
         method: &str,
         params: &[(&str, &str)],
     ) -> (i32, Json) {
-        let output = Command::new(binary())
-            .arg("call")
-            .arg(method)
-            .args(params.iter().map(|(n, v)| format!("{n}={v}")))
-            .args(options)
-            .arg("--store")
-            .arg(&self.shop.root)
-            .output()
-            .unwrap();
-        let code = output.status.code().unwrap();
-        (code, envelope(&output.stdout))
+        shop::call(&self.shop.root, options, method, params)
     }
 
     /// The result of a call that must succeed.
     pub fn ok(&self, method: &str, params: &[(&str, &str)]) -> Json {
-        let (code, answer) = self.call(method, params);
-        assert_eq!(
-            (code, &answer["return_code"]),
-            (0, &Json::from(0)),
-            "{} {method} {params:?}: {answer}",
-            self.label()
-        );
-        answer["result"].clone()
+        shop::call_ok(&self.shop.root, &self.label(), method, params)
     }
 
-    /// The envelope of a call that must fail with `status`.
+    /// The envelope's message of a call that must fail with `status`.
     pub fn refused(&self, method: &str, params: &[(&str, &str)], status: u16) -> String {
-        let (code, answer) = self.call(method, params);
-        assert_eq!(code, 1, "{} {method} {params:?}: {answer}", self.label());
-        assert_eq!(
-            answer["return_code"],
-            status,
-            "{} {method} {params:?}: {answer}",
-            self.label()
-        );
-        assert_eq!(answer["result"], Json::Null);
-        answer["return_message"].as_str().unwrap().to_string()
+        shop::call_refused(&self.shop.root, &self.label(), method, params, status)
     }
 
     /// Replaces the bridge's API keys: (id, secret, sql_policy); each may

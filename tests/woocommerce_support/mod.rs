@@ -19,12 +19,11 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::process::Command;
 
 use serde_json::Value as Json;
 
-use crate::common::shop::{self, envelope, Shop};
-use crate::common::{binary, fixture, fresh_database, mysql_query, Db};
+use crate::common::shop::{self, Shop};
+use crate::common::{fixture, fresh_database, mysql_query, mysql_rows, Db};
 
 /// Where WooCommerce keeps the orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,10 +168,7 @@ impl WooShop {
 
     /// Rows of a query on the shop's tables, every value as text.
     pub fn rows(&self, sql: &str) -> Vec<Vec<String>> {
-        mysql_query(&self.db, sql)
-            .lines()
-            .map(|l| l.split('\t').map(str::to_string).collect())
-            .collect()
+        mysql_rows(&self.db, sql)
     }
 
     /// The first value of the first row.
@@ -224,40 +220,17 @@ impl WooShop {
 
     /// `cartbridge call <method> name=value ... --store <root>`.
     pub fn call(&self, method: &str, params: &[(&str, &str)]) -> (i32, Json) {
-        let output = Command::new(binary())
-            .arg("call")
-            .arg(method)
-            .args(params.iter().map(|(n, v)| format!("{n}={v}")))
-            .arg("--store")
-            .arg(&self.shop.root)
-            .output()
-            .unwrap();
-        (output.status.code().unwrap(), envelope(&output.stdout))
+        shop::call(&self.shop.root, &[], method, params)
     }
 
     /// The result of a call that must succeed.
     pub fn ok(&self, method: &str, params: &[(&str, &str)]) -> Json {
-        let (code, answer) = self.call(method, params);
-        assert_eq!(
-            (code, &answer["return_code"]),
-            (0, &Json::from(0)),
-            "{} {method} {params:?}: {answer}",
-            self.label()
-        );
-        answer["result"].clone()
+        shop::call_ok(&self.shop.root, &self.label(), method, params)
     }
 
     /// The message of a call that must fail with `status`.
     pub fn refused(&self, method: &str, params: &[(&str, &str)], status: u16) -> String {
-        let (code, answer) = self.call(method, params);
-        assert_eq!(code, 1, "{} {method} {params:?}: {answer}", self.label());
-        assert_eq!(
-            answer["return_code"],
-            status,
-            "{} {method} {params:?}: {answer}",
-            self.label()
-        );
-        answer["return_message"].as_str().unwrap().to_string()
+        shop::call_refused(&self.shop.root, &self.label(), method, params, status)
     }
 }
 
