@@ -367,7 +367,7 @@ impl Bridge {
         }
         .ok_or_else(|| ShopError::NotDetected(root.to_path_buf()))?;
         let mut settings = match (
-            platform::read_settings(platform, root),
+            platform::cache::read_settings_cached(platform, root),
             &self.config.database,
         ) {
             (Ok(settings), _) => settings,

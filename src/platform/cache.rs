@@ -8,14 +8,27 @@
 //! detection list that matched. A change to any of them (a file added at
 //! the top of the store, a settings file rewritten, a platform upgraded)
 //! makes the line stale and detection runs again. Only the platform's name
-//! is kept: the database settings are read from the shop's own files on
-//! every call, so no secret is copied.
+//! is written: no secret is copied to disk.
+//!
+//! A process that serves many calls (FastCGI) also keeps the settings it
+//! read, in memory, while the settings file is unchanged and for at most
+//! [`SETTINGS_MAX_AGE`] (a version file may change on its own).
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use super::{all, detect, Platform};
+use super::{all, detect, read_settings, Platform, SettingsError, ShopSettings};
+
+/// How long a process trusts settings it read while their file is unchanged.
+pub const SETTINGS_MAX_AGE: Duration = Duration::from_secs(60);
+
+/// Settings read by this process: the store root, the platform, the
+/// settings file's stamp, when they were read.
+type Remembered = (PathBuf, &'static str, String, Instant, ShopSettings);
+static SETTINGS: Mutex<Vec<Remembered>> = Mutex::new(Vec::new());
 
 /// The cache file's name in the private folder.
 pub const CACHE_FILE: &str = "detected.txt";
@@ -52,6 +65,54 @@ pub fn detect_cached(root: &Path, cache: &Path) -> Option<&'static Platform> {
         write(cache, &(kept[start..].join("\n") + "\n"));
     }
     Some(platform)
+}
+
+/// [`read_settings`], answered from this process's memory while the file
+/// that holds them has the same size and modification time.
+pub fn read_settings_cached(
+    platform: &'static Platform,
+    root: &Path,
+) -> Result<ShopSettings, SettingsError> {
+    let remembered = SETTINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let hit = remembered.iter().find(|(r, name, print, read, settings)| {
+        r == root
+            && *name == platform.name
+            && read.elapsed() < SETTINGS_MAX_AGE
+            && settings_stamp(settings).as_deref() == Some(print.as_str())
+    });
+    if let Some((.., settings)) = hit {
+        return Ok(settings.clone());
+    }
+    drop(remembered);
+    let settings = read_settings(platform, root)?;
+    if let Some(print) = settings_stamp(&settings) {
+        let mut remembered = SETTINGS.lock().unwrap_or_else(|e| e.into_inner());
+        remembered.retain(|(r, name, ..)| !(r == root && *name == platform.name));
+        // A FastCGI process serves a few stores at most.
+        if remembered.len() >= 16 {
+            remembered.remove(0);
+        }
+        remembered.push((
+            root.to_path_buf(),
+            &platform.name,
+            print,
+            Instant::now(),
+            settings.clone(),
+        ));
+    }
+    Ok(settings)
+}
+
+/// Size and modification time of the file the settings came from.
+fn settings_stamp(settings: &ShopSettings) -> Option<String> {
+    let file = settings.root.join(settings.settings_file.as_deref()?);
+    let meta = fs::metadata(file).ok()?;
+    Some(format!(
+        "{} {}.{}",
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec()
+    ))
 }
 
 /// The modification times that decided `platform` in `root`: the root's,
@@ -128,6 +189,27 @@ mod tests {
         let again = detect_cached(&root, &cache).map(|p| p.name.as_str());
         assert_eq!(again, detect(&root, None).map(|p| p.name.as_str()));
         assert_ne!(again, Some("opencart"));
+    }
+
+    #[test]
+    fn settings_are_read_again_when_their_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        opencart(dir.path());
+        let config = |name: &str| {
+            format!("<?php\ndefine('DB_HOSTNAME', 'db');\ndefine('DB_USERNAME', 'u');\ndefine('DB_PASSWORD', 'p');\ndefine('DB_DATABASE', '{name}');\ndefine('DB_PREFIX', 'oc_');\n")
+        };
+        fs::write(dir.path().join("config.php"), config("first")).unwrap();
+        let platform = detect(dir.path(), None).unwrap();
+        let database = |s: ShopSettings| match s.target {
+            crate::db::Target::Mysql(m) => m.database,
+            other => panic!("{other:?}"),
+        };
+        let first = read_settings_cached(platform, dir.path()).unwrap();
+        assert_eq!(database(first), "first");
+        // A longer file: its size changes even within one mtime tick.
+        fs::write(dir.path().join("config.php"), config("second-database")).unwrap();
+        let second = read_settings_cached(platform, dir.path()).unwrap();
+        assert_eq!(database(second), "second-database");
     }
 
     #[test]
