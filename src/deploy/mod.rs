@@ -1,10 +1,12 @@
 //! Remote deploy: the bridge written into a shop seen only through a file
-//! transfer session (FTP, FTPS), the way a gateway uploads it — detection
+//! transfer session (FTP, FTPS, SFTP), the way a gateway uploads it — detection
 //! by listing, refusal of a folder that is no shop, an existing bridge
 //! moved aside as a backup, uploads checked byte for byte, modes set and
 //! read back, and a manifest so that undeploy removes exactly that.
 
 pub mod ftp;
+#[cfg(feature = "sftp")]
+pub mod sftp;
 
 use std::collections::HashMap;
 use std::io;
@@ -42,6 +44,11 @@ pub trait Remote {
     fn remove_dir(&mut self, path: &str) -> io::Result<()>;
     fn rename(&mut self, from: &str, to: &str) -> io::Result<()>;
     fn size(&mut self, path: &str) -> io::Result<u64>;
+    /// The file's SHA-256 as the server computes it, when it offers that
+    /// (None: deploy reads the file back and hashes it here).
+    fn sha256(&mut self, _path: &str) -> io::Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
     fn close(&mut self);
 }
 
@@ -120,6 +127,9 @@ pub struct Site<'a> {
     pub remote: &'a mut dyn Remote,
     root: String,
     listings: HashMap<String, Vec<Entry>>,
+    /// How the last upload's SHA-256 was had: "computed by the server" or
+    /// "read back".
+    pub checked_by: &'static str,
 }
 
 impl<'a> Site<'a> {
@@ -130,6 +140,7 @@ impl<'a> Site<'a> {
             remote,
             root: root.to_string(),
             listings: HashMap::new(),
+            checked_by: "",
         }
     }
 
@@ -239,10 +250,14 @@ impl<'a> Site<'a> {
                 sent.len()
             )));
         }
-        let back = self.remote.get(path)?;
-        if Sha256::digest(&back) != Sha256::digest(sent) {
+        let (digest, how) = match self.remote.sha256(path)? {
+            Some(digest) => (digest, "computed by the server"),
+            None => (Sha256::digest(self.remote.get(path)?).to_vec(), "read back"),
+        };
+        self.checked_by = how;
+        if digest[..] != Sha256::digest(sent)[..] {
             return Err(Refusal::Corrupted(format!(
-                "{path} read back has another SHA-256 than the file sent"
+                "{path} {how} has another SHA-256 than the file sent"
             )));
         }
         Ok(())
