@@ -526,6 +526,16 @@ fn run_ok(command: &mut Command) -> String {
 /// shared hosts); `blocked` lists SFTP requests the server refuses (`internal-sftp -P`).
 #[cfg(feature = "sftp")]
 fn sshd(sftp_only: bool, blocked: &str) -> Sshd {
+    sshd_with(
+        sftp_only,
+        blocked,
+        "PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\n",
+    )
+}
+
+/// sshd with the given password settings.
+#[cfg(feature = "sftp")]
+fn sshd_with(sftp_only: bool, blocked: &str, password_settings: &str) -> Sshd {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
     for (key, phrase) in [("host_key", ""), ("client_key", "cb12-key-phrase")] {
@@ -572,9 +582,8 @@ fn sshd(sftp_only: bool, blocked: &str) -> Sshd {
     };
     let mut config = format!(
         "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
-         PermitRootLogin yes\nPasswordAuthentication yes\nPubkeyAuthentication yes\n\
-         KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nLogLevel VERBOSE\n\
-         Subsystem sftp internal-sftp{flags}\n",
+         PermitRootLogin yes\nPubkeyAuthentication yes\n{password_settings}\
+         StrictModes no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp{flags}\n",
         p("host_key"),
         p("sshd.pid"),
         p("authorized_keys"),
@@ -933,4 +942,35 @@ fn unknown_and_changed_host_keys_are_refused_with_the_fingerprint() {
     );
     assert!(run.text.contains(fingerprint), "{}", run.text);
     assert_same_tree(&snapshot(&root), &before, "nothing was written");
+}
+
+/// A server that takes passwords only through PAM's prompt (keyboard-interactive, as many
+/// hosting servers do): the password answers it, and stays out of files and argument lists.
+#[cfg(feature = "sftp")]
+#[test]
+fn sftp_password_login_answers_the_pam_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fake_shop(dir.path());
+    let before = snapshot(&root);
+    let ssh = sshd_with(
+        true,
+        "",
+        "PasswordAuthentication no\nKbdInteractiveAuthentication yes\nUsePAM yes\n",
+    );
+    let target = format!("sftp://root@127.0.0.1:{}{}", ssh.port, root.display());
+    let known_hosts = ssh.known_hosts();
+    let program = stand_in(dir.path());
+    let login = ["--known-hosts", &known_hosts, "--binary", &program];
+    let run = cartbridge(&[&["deploy", &target][..], &login].concat());
+    assert_eq!(run.code, 0, "{}\n{}", run.text, ssh.log());
+    assert!(
+        ssh.log()
+            .contains("Accepted keyboard-interactive/pam for root"),
+        "{}",
+        ssh.log()
+    );
+    assert_password_nowhere(&[dir.path(), ssh.dir.path()]);
+    let run = cartbridge(&[&["undeploy", &target][..], &login[..2]].concat());
+    assert_eq!(run.code, 0, "{}", run.text);
+    assert_same_tree(&snapshot(&root), &before, "undeploy restores the shop");
 }

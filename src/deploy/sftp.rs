@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use russh::client::{self, Handle, Msg};
+use russh::client::{self, AuthResult, Handle, KeyboardInteractiveAuthResponse, Msg};
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use russh::MethodKind;
 use russh::{ChannelMsg, ChannelStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -247,17 +248,33 @@ impl Sftp {
             }
         };
         let accepted = run(&runtime, async {
-            let result = match login {
-                Login::Password(password) => session.authenticate_password(user, password).await,
+            match login {
+                Login::Password(password) => {
+                    let answer = session
+                        .authenticate_password(user, password)
+                        .await
+                        .map_err(ssh_error)?;
+                    match answer {
+                        AuthResult::Failure {
+                            remaining_methods, ..
+                        } if remaining_methods.contains(&MethodKind::KeyboardInteractive) => {
+                            keyboard_interactive(&mut session, user, password).await
+                        }
+                        answer => Ok(answer.success()),
+                    }
+                }
                 Login::Key(Identity(key)) => {
                     let hash = session.best_supported_rsa_hash().await.map_err(ssh_error)?;
                     let key = PrivateKeyWithHashAlg::new(key.clone(), hash.flatten());
-                    session.authenticate_publickey(user, key).await
+                    let answer = session
+                        .authenticate_publickey(user, key)
+                        .await
+                        .map_err(ssh_error)?;
+                    Ok(answer.success())
                 }
-            };
-            result.map_err(ssh_error)
+            }
         })?;
-        if !accepted.success() {
+        if !accepted {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 format!("the server refused the login of '{user}' (wrong password or key, or that way of logging in is not allowed)"),
@@ -433,6 +450,43 @@ impl Sftp {
             ))),
         }
     }
+}
+
+/// Password login the way PAM-backed servers ask for it: the server's
+/// password prompt answered with the password (a prompt for anything else,
+/// such as a one-time code, cannot be answered and ends the login).
+async fn keyboard_interactive(
+    session: &mut Handle<HostCheck>,
+    user: &str,
+    password: &str,
+) -> io::Result<bool> {
+    let mut answer = session
+        .authenticate_keyboard_interactive_start(user, None)
+        .await
+        .map_err(ssh_error)?;
+    // A server may ask several rounds (empty ones too); a few are enough.
+    for _ in 0..4 {
+        let prompts = match answer {
+            KeyboardInteractiveAuthResponse::Success => return Ok(true),
+            KeyboardInteractiveAuthResponse::Failure { .. } => return Ok(false),
+            KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => prompts,
+        };
+        let mut responses = Vec::new();
+        for prompt in prompts {
+            if prompt.echo || !prompt.prompt.to_lowercase().contains("password") {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!("the server asks '{}', which deploy cannot answer: log in with --identity KEY", prompt.prompt.trim()),
+                ));
+            }
+            responses.push(password.to_string());
+        }
+        answer = session
+            .authenticate_keyboard_interactive_respond(responses)
+            .await
+            .map_err(ssh_error)?;
+    }
+    Ok(false)
 }
 
 /// A path as one word for a POSIX shell.
