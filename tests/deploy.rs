@@ -6,6 +6,12 @@
 //! was; a folder that is no shop and an existing bridge without --replace are refused;
 //! --replace keeps a backup that --rollback restores byte for byte; an upload the server
 //! stores in ASCII mode is detected and the previous bridge put back.
+//!
+//! SFTP against a private OpenSSH sshd on loopback (its own host key and config, root's
+//! password in a private /etc/shadow inside a mount namespace): password (plain and PAM
+//! prompt) and encrypted-key logins, the bridge's address read from the shop's config.php,
+//! uploads checked by read-back or by the server's sha256sum, a deploy the server stops half
+//! way rolled back byte for byte, unknown and changed host keys refused with the fingerprint.
 
 mod common;
 
@@ -916,6 +922,17 @@ fn unknown_and_changed_host_keys_are_refused_with_the_fingerprint() {
     assert_eq!(run.code, 0, "{}", run.text);
     let run = cartbridge_env(&["undeploy", &target], &env);
     assert_eq!(run.code, 0, "{}", run.text);
+    let wrong = [
+        ("HOME", home_env.as_str()),
+        ("CARTBRIDGE_DEPLOY_PASSWORD", "not-it"),
+    ];
+    let run = cartbridge_env(&["deploy", &target, "--binary", &program], &wrong);
+    assert_eq!(run.code, 1, "{}", run.text);
+    assert!(
+        run.text.contains("refused the login of 'root'"),
+        "{}",
+        run.text
+    );
 
     // Another key for the same address: refused, naming the line that holds the old one.
     run_ok(Command::new("ssh-keygen").args([

@@ -334,7 +334,8 @@ fn sftp_login(o: &Options, target: &Target) -> Result<crate::deploy::sftp::Sftp,
             Login::Key(&identity)
         }
         None => {
-            password_text = password(o)?;
+            password_text = password(o)
+                .map_err(|(code, why)| (code, format!("{why}; or log in with --identity KEY")))?;
             Login::Password(&password_text)
         }
     };
