@@ -2,7 +2,10 @@
 # tests/services.sh: make sure the services the integration tests use are present.
 #
 #   * Debian packages: mariadb-server mariadb-client nginx-light fcgiwrap spawn-fcgi libfcgi-bin
-#     apache2 (mod_cgid, mod_rewrite), curl, systemd (systemd-socket-activate)
+#     apache2 (mod_cgid, mod_rewrite), curl, systemd (systemd-socket-activate),
+#     openssh-server (the private sshd of tests/deploy.rs's SFTP tests, started by the tests on
+#     a free port with their own config and keys; the system's ssh service is not started), and
+#     util-linux's unshare (those tests give sshd a private /etc/shadow in a mount namespace)
 #     (installed only when a program is missing; `apt-get update` only then);
 #   * PyPI: pyftpdlib and pyOpenSSL, the FTP and FTPS server of tests/deploy.rs
 #     (tests/deploy_support/ftpd.py), installed with pip when python3 cannot import them;
@@ -59,6 +62,9 @@ have openssl || missing+=(openssl)
 have python3 || missing+=(python3 python3-pip)
 have zsh || missing+=(zsh)       # the completion scripts are loaded in each shell
 have fish || missing+=(fish)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+have ssh-keygen || missing+=(openssh-client)
+have unshare || missing+=(util-linux)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
@@ -73,7 +79,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     rm -f "$log"
     for p in mariadbd:mariadb-server mariadb:mariadb-client nginx:nginx-light fcgiwrap:fcgiwrap \
              spawn-fcgi:spawn-fcgi cgi-fcgi:libfcgi-bin apache2:apache2 curl:curl \
-             systemd-socket-activate:systemd openssl:openssl python3:python3; do
+             systemd-socket-activate:systemd openssl:openssl python3:python3 \
+             /usr/sbin/sshd:openssh-server ssh-keygen:openssh-client unshare:util-linux; do
         have "${p%%:*}" || { [ "${p%%:*}" = mariadbd ] && have mysqld; } ||
             die "${p#*:}: installed but '${p%%:*}' is still not on PATH"
     done
@@ -221,4 +228,5 @@ echo "cgi-fcgi: $(command -v cgi-fcgi) (libfcgi-bin $(pkgver libfcgi-bin))"
 echo "apache2: $(command -v apache2) $(pkgver apache2)"
 echo "curl: $(command -v curl) $(pkgver curl)"
 echo "systemd-socket-activate: $(command -v systemd-socket-activate) (systemd $(pkgver systemd))"
+echo "sshd: /usr/sbin/sshd (openssh-server $(pkgver openssh-server))"
 exit 0

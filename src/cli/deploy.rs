@@ -1,8 +1,10 @@
 //! `cartbridge deploy` and `cartbridge undeploy`: the bridge uploaded into
-//! a shop over FTP or FTPS with the owner's credentials, used for this
-//! session only (the password comes from a file, an environment variable
-//! or the terminal, never from the command line, and is written nowhere),
-//! then called over HTTP with a signed `cart.info`.
+//! a shop over FTP, FTPS or SFTP with the owner's credentials, used for
+//! this session only (the password comes from a file, an environment
+//! variable or the terminal, never from the command line, and is written
+//! nowhere; SFTP also takes an SSH key), then called over HTTP with a
+//! signed `cart.info` at the address given or read from the shop's own
+//! settings.
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, Write};
@@ -16,15 +18,38 @@ use super::fetch::Url;
 use super::install::{create_first_key, FIRST_KEY_ID, HTACCESS};
 use super::{usage_error, Failure};
 use crate::deploy::{ftp::Ftp, Remote, Site, Upload, BRIDGE_DIR};
+use crate::platform::php::{PhpFile, PhpValue};
 use crate::store::{self, Bridge, BridgeConfig};
 
 /// The environment variable read for the password when no other source
 /// is given.
 const PASSWORD_ENV: &str = "CARTBRIDGE_DEPLOY_PASSWORD";
+/// The environment variable read for the passphrase of an encrypted
+/// `--identity` key (else it is asked on the terminal).
+#[cfg(feature = "sftp")]
+const PASSPHRASE_ENV: &str = "CARTBRIDGE_DEPLOY_PASSPHRASE";
+
+/// How the files travel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scheme {
+    Ftp,
+    Ftps,
+    Sftp,
+}
+
+impl Scheme {
+    fn name(self) -> &'static str {
+        match self {
+            Scheme::Ftp => "ftp",
+            Scheme::Ftps => "ftps",
+            Scheme::Sftp => "sftp",
+        }
+    }
+}
 
 /// Where the shop is: `ftp://user@host:port/path`.
 struct Target {
-    tls: bool,
+    scheme: Scheme,
     user: String,
     host: String,
     port: u16,
@@ -40,13 +65,14 @@ impl Target {
                 format!("the password must not be in the address (it stays in shell history and process lists): give it with --password-file FILE or {PASSWORD_ENV}"),
             ));
         }
-        let tls = match url.scheme() {
-            "ftp" => false,
-            "ftps" => true,
+        let scheme = match url.scheme() {
+            "ftp" => Scheme::Ftp,
+            "ftps" => Scheme::Ftps,
+            "sftp" if cfg!(feature = "sftp") => Scheme::Sftp,
             "sftp" => {
                 return Err((
                     1,
-                    "sftp:// is not supported yet by this build: use ftps:// (or ftp:// on a trusted network)".into(),
+                    "sftp:// is not in this build (built without the `sftp` feature): use ftps:// (or ftp:// on a trusted network)".into(),
                 ))
             }
             other => return Err((2, format!("'{other}://': use ftp://, ftps:// or sftp://"))),
@@ -56,23 +82,28 @@ impl Target {
             return Err((2, format!("'{text}' names no user: ftp://USER@host/path")));
         }
         Ok(Target {
-            tls,
+            scheme,
             user,
             host: url
                 .host_str()
                 .unwrap_or("")
                 .trim_matches(['[', ']'])
                 .to_string(),
-            port: url.port().unwrap_or(21),
+            port: url
+                .port()
+                .unwrap_or(if scheme == Scheme::Sftp { 22 } else { 21 }),
             root: decode(url.path()),
         })
     }
 
     fn show(&self) -> String {
-        let scheme = if self.tls { "ftps" } else { "ftp" };
         format!(
-            "{scheme}://{}@{}:{}{}",
-            self.user, self.host, self.port, self.root
+            "{}://{}@{}:{}{}",
+            self.scheme.name(),
+            self.user,
+            self.host,
+            self.port,
+            self.root
         )
     }
 }
@@ -107,6 +138,8 @@ struct Options {
     password_file: Option<PathBuf>,
     password_env: Option<String>,
     ca_file: Option<PathBuf>,
+    identity: Option<PathBuf>,
+    known_hosts: Option<PathBuf>,
     binary: Option<PathBuf>,
     url: Option<Url>,
     replace: bool,
@@ -132,6 +165,8 @@ fn parse(args: Vec<OsString>, deploy: bool) -> Result<Options, Failure> {
                 o.password_env = Some(parser.value().map_err(usage_error)?.to_string_lossy().into())
             }
             Long("ca-file") => o.ca_file = Some(path(&mut parser)?),
+            Long("identity") => o.identity = Some(path(&mut parser)?),
+            Long("known-hosts") => o.known_hosts = Some(path(&mut parser)?),
             Long("password") => {
                 return Err((
                     2,
@@ -167,7 +202,7 @@ fn password(o: &Options) -> Result<String, Failure> {
             .into_string()
             .map_err(|_| (1, format!("{name} is not UTF-8")));
     }
-    prompt_password().map_err(|e| {
+    prompt_secret("password: ").map_err(|e| {
         (
             1,
             format!("no password: give --password-file FILE or set {PASSWORD_ENV} (no terminal to ask on: {e})"),
@@ -176,7 +211,7 @@ fn password(o: &Options) -> Result<String, Failure> {
 }
 
 /// Asks on the terminal with echo off.
-fn prompt_password() -> io::Result<String> {
+fn prompt_secret(prompt: &str) -> io::Result<String> {
     use std::os::fd::AsRawFd;
     let tty = std::fs::OpenOptions::new()
         .read(true)
@@ -190,7 +225,7 @@ fn prompt_password() -> io::Result<String> {
     }
     let mut quiet = saved;
     quiet.c_lflag &= !libc::ECHO;
-    (&tty).write_all(b"password: ")?;
+    (&tty).write_all(prompt.as_bytes())?;
     // SAFETY: fd is the open terminal; quiet is a valid termios.
     unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
     let mut line = String::new();
@@ -224,41 +259,107 @@ fn tls_config(ca_file: Option<&PathBuf>) -> Result<Arc<rustls::ClientConfig>, Fa
         .map_err(|e| (1, e.to_string()))
 }
 
-fn connect(o: &Options) -> Result<(Target, Ftp), Failure> {
+fn connect(o: &Options) -> Result<(Target, Box<dyn Remote>), Failure> {
     let text = o.target.as_deref().ok_or((
         2,
-        "give the shop's address: ftp://user@host[:port]/path/to/store-root (or ftps://)"
+        "give the shop's address: ftp://user@host[:port]/path/to/store-root (or ftps://, sftp://)"
             .to_string(),
     ))?;
     let target = Target::parse(text)?;
-    let tls = if target.tls {
-        Some(tls_config(o.ca_file.as_ref())?)
-    } else {
-        None
+    if target.scheme != Scheme::Sftp && (o.identity.is_some() || o.known_hosts.is_some()) {
+        return Err((
+            2,
+            "--identity and --known-hosts are for sftp:// only".into(),
+        ));
+    }
+    let failed = |e: io::Error| (1, format!("{}: {e}", target.show()));
+    let remote: Box<dyn Remote> = match target.scheme {
+        Scheme::Ftp | Scheme::Ftps => {
+            let tls = if target.scheme == Scheme::Ftps {
+                Some(tls_config(o.ca_file.as_ref())?)
+            } else {
+                None
+            };
+            let password = password(o)?;
+            Box::new(
+                Ftp::login(&target.host, target.port, &target.user, &password, tls)
+                    .map_err(failed)?,
+            )
+        }
+        #[cfg(feature = "sftp")]
+        Scheme::Sftp => Box::new(sftp_login(o, &target)?),
+        #[cfg(not(feature = "sftp"))]
+        Scheme::Sftp => unreachable!("Target::parse refuses sftp:// without the feature"),
     };
-    let password = password(o)?;
-    let ftp = Ftp::login(&target.host, target.port, &target.user, &password, tls)
-        .map_err(|e| (1, format!("{}: {e}", target.show())))?;
-    Ok((target, ftp))
+    Ok((target, remote))
+}
+
+/// Logs in over SSH: with `--identity`'s key, else the password; the
+/// host key must be in `--known-hosts` (default ~/.ssh/known_hosts).
+#[cfg(feature = "sftp")]
+fn sftp_login(o: &Options, target: &Target) -> Result<crate::deploy::sftp::Sftp, Failure> {
+    use crate::deploy::sftp::{Identity, Login, Sftp};
+    if o.ca_file.is_some() {
+        return Err((
+            2,
+            "--ca-file is for ftps:// only: SSH checks the host key against --known-hosts".into(),
+        ));
+    }
+    let known_hosts = match &o.known_hosts {
+        Some(file) => file.clone(),
+        None => std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".ssh/known_hosts"))
+            .ok_or((
+                1,
+                "no HOME to find ~/.ssh/known_hosts in: give --known-hosts FILE".to_string(),
+            ))?,
+    };
+    let identity;
+    let password_text;
+    let login = match &o.identity {
+        Some(file) => {
+            identity = Identity::load(file, || {
+                if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
+                    return value
+                        .into_string()
+                        .map_err(|_| format!("{PASSPHRASE_ENV} is not UTF-8"));
+                }
+                prompt_secret(&format!("passphrase for {}: ", file.display())).map_err(|e| {
+                    format!(
+                        "the key is encrypted: set {PASSPHRASE_ENV} (no terminal to ask on: {e})"
+                    )
+                })
+            })
+            .map_err(|e| (1, e))?;
+            Login::Key(&identity)
+        }
+        None => {
+            password_text = password(o)
+                .map_err(|(code, why)| (code, format!("{why}; or log in with --identity KEY")))?;
+            Login::Password(&password_text)
+        }
+    };
+    Sftp::login(&target.host, target.port, &target.user, login, &known_hosts)
+        .map_err(|e| (1, format!("{}: {e}", target.show())))
 }
 
 pub fn deploy(args: Vec<OsString>) -> Result<i32, Failure> {
     let o = parse(args, true)?;
-    let (target, mut ftp) = connect(&o)?;
+    let (target, mut remote) = connect(&o)?;
     let result = if o.rollback {
-        withdraw(&target, &mut ftp, true)
+        withdraw(&target, &mut *remote, true)
     } else {
-        upload(&o, &target, &mut ftp)
+        upload(&o, &target, &mut *remote)
     };
-    ftp.close();
+    remote.close();
     result
 }
 
 pub fn undeploy(args: Vec<OsString>) -> Result<i32, Failure> {
     let o = parse(args, false)?;
-    let (target, mut ftp) = connect(&o)?;
-    let result = withdraw(&target, &mut ftp, false);
-    ftp.close();
+    let (target, mut remote) = connect(&o)?;
+    let result = withdraw(&target, &mut *remote, false);
+    remote.close();
     result
 }
 
@@ -342,19 +443,30 @@ fn upload(o: &Options, target: &Target, remote: &mut dyn Remote) -> Result<i32, 
     }
     for upload in &uploads {
         println!(
-            "  uploaded {} ({} bytes, mode {:03o}, SHA-256 checked)",
+            "  uploaded {} ({} bytes, mode {:03o}, SHA-256 checked: {})",
             site.path(&upload.path),
             upload.bytes.len(),
-            upload.mode
+            upload.mode,
+            site.checked_by
         );
     }
     for line in shown {
         println!("  {line}");
     }
-    let Some(url) = &o.url else {
-        println!("  not checked over HTTP: give --url https://shop.example/ to call the bridge");
-        return Ok(0);
+    let url = match &o.url {
+        Some(url) => url.clone(),
+        None => match shop_url(&mut |rel| site.read(rel).ok().flatten()) {
+            Some((url, from)) => {
+                println!("  calling  {url} (the shop's address in {from}; --url gives another)");
+                url
+            }
+            None => {
+                println!("  not checked over HTTP: the shop's settings name no address this can read; give --url https://shop.example/ to call the bridge");
+                return Ok(0);
+            }
+        },
     };
+    let url = &url;
     let bridge = Bridge {
         dir: PathBuf::from(site.path(BRIDGE_DIR)),
         config,
@@ -376,6 +488,36 @@ fn upload(o: &Options, target: &Target, remote: &mut dyn Remote) -> Result<i32, 
         );
     }
     Ok(i32::from(report.failed()))
+}
+
+/// Where the shop says it is, read from its settings files on the server
+/// (HTTPS first), and which setting said so: OpenCart's `HTTPS_SERVER` and
+/// `HTTP_SERVER` in config.php, WordPress's `WP_SITEURL` and `WP_HOME` in
+/// wp-config.php. Addresses kept only in the shop's database (WordPress's
+/// `siteurl` option, Magento's `web/secure/base_url`, PrestaShop's
+/// `shop_url`) are out of reach from a file transfer session.
+fn shop_url(read: &mut dyn FnMut(&str) -> Option<Vec<u8>>) -> Option<(Url, String)> {
+    const SETTINGS: [(&str, [&str; 2]); 2] = [
+        ("config.php", ["HTTPS_SERVER", "HTTP_SERVER"]),
+        ("wp-config.php", ["WP_SITEURL", "WP_HOME"]),
+    ];
+    let mut found = Vec::new();
+    for (file, names) in SETTINGS {
+        let Some(source) = read(file) else { continue };
+        let php = PhpFile::parse_bytes(&source, std::path::Path::new(file));
+        for name in names {
+            let url = php
+                .define(name)
+                .and_then(PhpValue::to_php_string)
+                .and_then(|text| Url::parse(&text).ok());
+            if let Some(url) = url {
+                found.push((url, format!("{file}'s {name}")));
+            }
+        }
+    }
+    // Stable: among the HTTPS ones (then the others), the file's order.
+    found.sort_by_key(|(url, _)| !url.https);
+    found.into_iter().next()
 }
 
 /// The store key of the incumbent's `bridge2cart/config.php` on the server
@@ -438,11 +580,55 @@ mod tests {
     #[test]
     fn addresses_name_scheme_user_host_port_and_root() {
         let t = Target::parse("ftps://shop%40host.example@ftp.example:2121/www/shop/").unwrap();
-        assert!(t.tls);
+        assert_eq!(t.scheme, Scheme::Ftps);
         assert_eq!(t.user, "shop@host.example");
         assert_eq!((t.host.as_str(), t.port), ("ftp.example", 2121));
         assert_eq!(t.root, "/www/shop/");
         assert_eq!(Target::parse("ftp://u@h/").unwrap().port, 21);
+        if cfg!(feature = "sftp") {
+            let t = Target::parse("sftp://u@h/srv/shop").unwrap();
+            assert_eq!((t.scheme, t.port), (Scheme::Sftp, 22));
+            assert_eq!(t.show(), "sftp://u@h:22/srv/shop");
+        }
+    }
+
+    fn url_from(files: &[(&str, &str)]) -> Option<(String, String)> {
+        shop_url(&mut |rel| {
+            files
+                .iter()
+                .find(|(name, _)| *name == rel)
+                .map(|(_, text)| text.as_bytes().to_vec())
+        })
+        .map(|(url, from)| (url.to_string(), from))
+    }
+
+    #[test]
+    fn the_shop_address_comes_from_its_settings_https_first() {
+        let opencart = "<?php\ndefine('HTTP_SERVER', 'http://shop.example/');\ndefine('HTTPS_SERVER', 'https://shop.example/');\n";
+        assert_eq!(
+            url_from(&[("config.php", opencart)]),
+            Some((
+                "https://shop.example/".into(),
+                "config.php's HTTPS_SERVER".into()
+            ))
+        );
+        let plain = "<?php\ndefine('HTTP_SERVER', 'http://localhost/oc4/');\n";
+        assert_eq!(
+            url_from(&[("config.php", plain)]).unwrap().0,
+            "http://localhost/oc4/"
+        );
+        let wordpress = "<?php\ndefine( 'WP_HOME', 'http://blog.example' );\ndefine( 'WP_SITEURL', 'https://blog.example/wp' );\n";
+        assert_eq!(
+            url_from(&[("wp-config.php", wordpress)]),
+            Some((
+                "https://blog.example/wp".into(),
+                "wp-config.php's WP_SITEURL".into()
+            ))
+        );
+        // A shop whose address is only in its database: nothing is guessed.
+        let prestashop = "<?php\ndefine('_DB_SERVER_', 'localhost');\n";
+        assert_eq!(url_from(&[("config.php", prestashop)]), None);
+        assert_eq!(url_from(&[]), None);
     }
 
     #[test]

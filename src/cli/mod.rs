@@ -43,7 +43,9 @@ USAGE:
     cartbridge deploy ftp[s]://USER@HOST[:PORT]/STORE-ROOT [--password-file F | --password-env VAR]
                       [--url URL] [--replace [--import-legacy] | --rollback] [--ca-file PEM]
                       [--binary FILE] [--no-rules]
-    cartbridge undeploy ftp[s]://USER@HOST[:PORT]/STORE-ROOT [--password-file F | --password-env VAR]
+    cartbridge deploy sftp://USER@HOST[:PORT]/STORE-ROOT [--identity KEY] [--known-hosts FILE] ...
+    cartbridge undeploy ftp[s]|sftp://USER@HOST[:PORT]/STORE-ROOT [--password-file F | --password-env VAR]
+                        [--identity KEY] [--known-hosts FILE]
     cartbridge key add|set|list|disable|enable|delete|rotate|import-legacy ... [--store DIR]
     cartbridge log [verify] [--key NAME] [--outcome O] [--since T] [--until T] [--store DIR]
     cartbridge import-php-bridge <bridge2cart folder>
@@ -88,11 +90,15 @@ COMMANDS:
               --url, the web server; says how to fix each problem. Exit
               status 1 when something must be fixed.
     uninstall Remove every file install wrote (keys included).
-    deploy    Upload the bridge into a shop over FTP or FTPS, as gateways do:
-              the shop detected by listing, binary mode with size and SHA-256
-              read back, modes set and checked, new keys shown once, then a
-              signed cart.info at --url. The password comes from
-              --password-file, CARTBRIDGE_DEPLOY_PASSWORD or the terminal.
+    deploy    Upload the bridge into a shop over FTP, FTPS or SFTP, as gateways
+              do: the shop detected by listing, binary mode with size and
+              SHA-256 checked, modes set and checked, new keys shown once, then
+              a signed cart.info at --url (default: the address in the shop's
+              config.php or wp-config.php). The password comes from
+              --password-file, CARTBRIDGE_DEPLOY_PASSWORD or the terminal; SFTP
+              also logs in with --identity KEY (passphrase from
+              CARTBRIDGE_DEPLOY_PASSPHRASE or the terminal) and trusts only host
+              keys in --known-hosts (default ~/.ssh/known_hosts).
               --replace moves an existing bridge2cart/ aside (--import-legacy
               keeps the store key of its config.php); --rollback restores it.
     undeploy  Remove from the server exactly what deploy wrote.

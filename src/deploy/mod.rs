@@ -1,10 +1,12 @@
 //! Remote deploy: the bridge written into a shop seen only through a file
-//! transfer session (FTP, FTPS), the way a gateway uploads it — detection
+//! transfer session (FTP, FTPS, SFTP), the way a gateway uploads it — detection
 //! by listing, refusal of a folder that is no shop, an existing bridge
 //! moved aside as a backup, uploads checked byte for byte, modes set and
 //! read back, and a manifest so that undeploy removes exactly that.
 
 pub mod ftp;
+#[cfg(feature = "sftp")]
+pub mod sftp;
 
 use std::collections::HashMap;
 use std::io;
@@ -42,6 +44,11 @@ pub trait Remote {
     fn remove_dir(&mut self, path: &str) -> io::Result<()>;
     fn rename(&mut self, from: &str, to: &str) -> io::Result<()>;
     fn size(&mut self, path: &str) -> io::Result<u64>;
+    /// The file's SHA-256 as the server computes it, when it offers that
+    /// (None: deploy reads the file back and hashes it here).
+    fn sha256(&mut self, _path: &str) -> io::Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
     fn close(&mut self);
 }
 
@@ -120,6 +127,9 @@ pub struct Site<'a> {
     pub remote: &'a mut dyn Remote,
     root: String,
     listings: HashMap<String, Vec<Entry>>,
+    /// How the last upload's SHA-256 was had: "computed by the server" or
+    /// "read back".
+    pub checked_by: &'static str,
 }
 
 impl<'a> Site<'a> {
@@ -130,6 +140,7 @@ impl<'a> Site<'a> {
             remote,
             root: root.to_string(),
             listings: HashMap::new(),
+            checked_by: "",
         }
     }
 
@@ -239,10 +250,14 @@ impl<'a> Site<'a> {
                 sent.len()
             )));
         }
-        let back = self.remote.get(path)?;
-        if Sha256::digest(&back) != Sha256::digest(sent) {
+        let (digest, how) = match self.remote.sha256(path)? {
+            Some(digest) => (digest, "computed by the server"),
+            None => (Sha256::digest(self.remote.get(path)?).to_vec(), "read back"),
+        };
+        self.checked_by = how;
+        if digest[..] != Sha256::digest(sent)[..] {
             return Err(Refusal::Corrupted(format!(
-                "{path} read back has another SHA-256 than the file sent"
+                "{path} {how} has another SHA-256 than the file sent"
             )));
         }
         Ok(())
@@ -327,5 +342,205 @@ impl<'a> Site<'a> {
         }
         self.forget();
         Ok(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A server in memory: paths to bytes (None for a folder) and modes. It
+    /// stores uploads through `rewrite` (a broken transfer); with `hashes`
+    /// it answers `sha256` itself, as the SFTP session does when `sha256sum`
+    /// runs on the server.
+    #[derive(Default)]
+    struct Memory {
+        files: BTreeMap<String, (Option<Vec<u8>>, u32)>,
+        rewrite: Option<Rewrite>,
+        hashes: bool,
+    }
+
+    /// A change a broken transfer makes to the bytes sent.
+    type Rewrite = fn(&[u8]) -> Vec<u8>;
+
+    /// What an ASCII-mode transfer does to a binary: CR LF becomes LF.
+    fn ascii_mode(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        for (i, &b) in bytes.iter().enumerate() {
+            if !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+                out.push(b);
+            }
+        }
+        out
+    }
+
+    /// A rewrite that keeps the length (a proxy changing bytes).
+    fn flip_bits(bytes: &[u8]) -> Vec<u8> {
+        bytes.iter().map(|b| b ^ 1).collect()
+    }
+
+    fn missing(path: &str) -> io::Error {
+        io::Error::new(io::ErrorKind::NotFound, path.to_string())
+    }
+
+    impl Remote for Memory {
+        fn list(&mut self, dir: &str) -> io::Result<Vec<Entry>> {
+            let prefix = format!("{dir}/");
+            Ok(self
+                .files
+                .iter()
+                .filter_map(|(path, (bytes, mode))| {
+                    let name = path.strip_prefix(&prefix)?;
+                    (!name.contains('/')).then(|| Entry {
+                        name: name.to_string(),
+                        dir: bytes.is_none(),
+                        mode: *mode,
+                    })
+                })
+                .collect())
+        }
+        fn get(&mut self, path: &str) -> io::Result<Vec<u8>> {
+            match self.files.get(path) {
+                Some((Some(bytes), _)) => Ok(bytes.clone()),
+                _ => Err(missing(path)),
+            }
+        }
+        fn put(&mut self, path: &str, bytes: &[u8]) -> io::Result<()> {
+            let stored = self.rewrite.map_or_else(|| bytes.to_vec(), |f| f(bytes));
+            self.files.insert(path.into(), (Some(stored), 0o644));
+            Ok(())
+        }
+        fn mkdir(&mut self, path: &str) -> io::Result<()> {
+            self.files.insert(path.into(), (None, 0o755));
+            Ok(())
+        }
+        fn chmod(&mut self, path: &str, mode: u32) -> io::Result<()> {
+            let entry = self.files.get_mut(path).ok_or_else(|| missing(path))?;
+            entry.1 = mode;
+            Ok(())
+        }
+        fn remove_file(&mut self, path: &str) -> io::Result<()> {
+            self.files
+                .remove(path)
+                .map(drop)
+                .ok_or_else(|| missing(path))
+        }
+        fn remove_dir(&mut self, path: &str) -> io::Result<()> {
+            let prefix = format!("{path}/");
+            if self.files.keys().any(|p| p.starts_with(&prefix)) {
+                return Err(io::Error::other(format!("{path} is not empty")));
+            }
+            self.files
+                .remove(path)
+                .map(drop)
+                .ok_or_else(|| missing(path))
+        }
+        fn rename(&mut self, from: &str, to: &str) -> io::Result<()> {
+            let moved: Vec<String> = self
+                .files
+                .keys()
+                .filter(|p| *p == from || p.starts_with(&format!("{from}/")))
+                .cloned()
+                .collect();
+            for path in moved {
+                let value = self.files.remove(&path).unwrap();
+                self.files
+                    .insert(format!("{to}{}", &path[from.len()..]), value);
+            }
+            Ok(())
+        }
+        fn size(&mut self, path: &str) -> io::Result<u64> {
+            self.get(path).map(|b| b.len() as u64)
+        }
+        fn sha256(&mut self, path: &str) -> io::Result<Option<Vec<u8>>> {
+            if !self.hashes {
+                return Ok(None);
+            }
+            self.get(path).map(|b| Some(Sha256::digest(b).to_vec()))
+        }
+        fn close(&mut self) {}
+    }
+
+    /// An OpenCart shop with the incumbent's bridge.
+    fn shop() -> Memory {
+        let mut server = Memory::default();
+        for dir in ["/www", "/www/system", "/www/bridge2cart"] {
+            server.files.insert(dir.into(), (None, 0o755));
+        }
+        for (path, text) in [
+            ("/www/config.php", "<?php\n"),
+            ("/www/system/startup.php", "<?php\n"),
+            ("/www/bridge2cart/bridge.php", "<?php // incumbent\r\n"),
+        ] {
+            server
+                .files
+                .insert(path.into(), (Some(text.as_bytes().to_vec()), 0o644));
+        }
+        server
+    }
+
+    fn deploy_into(server: &mut Memory) -> Result<Manifest, Refusal> {
+        let uploads = [Upload {
+            path: "bridge2cart/cartbridge".into(),
+            bytes: b"\x7fELF\r\n\x00binary\r\n".to_vec(),
+            mode: 0o755,
+        }];
+        Site::new(server, "/www").deploy(true, &[("bridge2cart", 0o755)], &uploads)
+    }
+
+    #[test]
+    fn an_ascii_mode_upload_is_caught_whichever_way_the_hash_is_had() {
+        for hashes in [false, true] {
+            let mut server = shop();
+            server.rewrite = Some(ascii_mode);
+            server.hashes = hashes;
+            let before = server.files.clone();
+            let refusal = deploy_into(&mut server).unwrap_err();
+            assert!(
+                matches!(&refusal, Refusal::Corrupted(what) if what.contains("bytes on the server")),
+                "{refusal}"
+            );
+            assert_eq!(
+                server.files, before,
+                "the previous bridge is back, byte for byte"
+            );
+        }
+    }
+
+    #[test]
+    fn the_hash_is_checked_even_when_the_size_matches() {
+        for hashes in [false, true] {
+            let mut server = shop();
+            server.rewrite = Some(flip_bits);
+            server.hashes = hashes;
+            let before = server.files.clone();
+            let refusal = deploy_into(&mut server).unwrap_err();
+            let how = if hashes {
+                "computed by the server"
+            } else {
+                "read back"
+            };
+            assert!(
+                matches!(&refusal, Refusal::Corrupted(what) if what.contains(how)),
+                "{refusal}"
+            );
+            assert_eq!(server.files, before);
+        }
+    }
+
+    #[test]
+    fn a_clean_upload_is_kept_and_withdrawn_to_the_previous_state() {
+        let mut server = shop();
+        server.hashes = true;
+        let before = server.files.clone();
+        let manifest = deploy_into(&mut server).unwrap();
+        assert!(manifest.backup);
+        assert_eq!(
+            server.files["/www/bridge2cart/cartbridge"],
+            (Some(b"\x7fELF\r\n\x00binary\r\n".to_vec()), 0o755)
+        );
+        Site::new(&mut server, "/www").withdraw(&manifest).unwrap();
+        assert_eq!(server.files, before);
     }
 }
