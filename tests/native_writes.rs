@@ -67,7 +67,7 @@ fn nothing_half_written(shop: &TestShop) {
 }
 
 /// OpenCart 4 variants follow their master product unless they override
-/// a field; a failure while updating them leaves the master unchanged too.
+/// a field (their quantity is always their own); a failure while updating them leaves the master unchanged too.
 fn variants_follow_and_fail_together(shop: &TestShop) {
     shop.exec(
         "INSERT INTO oc_product (product_id, master_id, model, location, variant, `override`, quantity, \
@@ -92,6 +92,19 @@ fn variants_follow_and_fail_together(shop: &TestShop) {
     );
     let variant = shop.ok("product.info", &[("id", "100"), ("params", "variant_of")]);
     assert_eq!(variant["variant_of"], "40");
+    // Stock is each variant's own: the master's quantity stays the master's.
+    let quantity = |id: u32| {
+        shop.value(&format!(
+            "SELECT quantity FROM oc_product WHERE product_id = {id}"
+        ))
+    };
+    shop.ok("product.update", &[("id", "40"), ("quantity", "77")]);
+    assert_eq!(
+        (quantity(40), quantity(100), quantity(101)),
+        ("77".to_string(), "10".to_string(), "10".to_string()),
+        "{}",
+        shop.label()
+    );
 
     shop.fail_updates_of("oc_product", "OLD.master_id <> 0");
     let message = shop.refused("product.update", &[("id", "40"), ("price", "120")], 500);
