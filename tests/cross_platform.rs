@@ -66,6 +66,8 @@ macro_rules! platforms {
 platforms! {
     "opencart" => opencart_catalogue_support,
     "magento2" => magento2_support,
+    "woocommerce" => woocommerce_support,
+    "prestashop" => prestashop_support,
 }
 
 /// A field a platform answers otherwise, by design.

@@ -25,8 +25,10 @@ SELECT p.ID AS id,
        (SELECT f.meta_value FROM {prefix}postmeta t
           JOIN {prefix}postmeta f ON f.post_id = t.meta_value AND f.meta_key = '_wp_attached_file'
          WHERE t.post_id = p.ID AND t.meta_key = '_thumbnail_id' LIMIT 1) AS image,
-       (SELECT NULLIF(m.meta_value, '') FROM {prefix}postmeta m
-         WHERE m.post_id = p.ID AND m.meta_key = '_weight' LIMIT 1) AS weight,
+       (SELECT m.meta_value FROM {prefix}postmeta m
+         WHERE m.meta_key = '_weight' AND m.meta_value <> ''
+           AND m.post_id IN (p.ID, CASE WHEN p.post_type = 'product_variation' THEN p.post_parent END)
+         ORDER BY m.post_id = p.ID DESC LIMIT 1) AS weight,
        CASE WHEN p.post_type = 'product_variation' THEN p.post_parent END AS variant_of,
        (SELECT GROUP_CONCAT(tt.term_id ORDER BY tt.term_id)
           FROM {prefix}term_relationships tr
