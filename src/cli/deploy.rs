@@ -8,7 +8,7 @@
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lexopt::prelude::*;
@@ -237,26 +237,14 @@ fn prompt_secret(prompt: &str) -> io::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// The TLS settings of FTPS: the usual roots, and `--ca-file`'s.
-fn tls_config(ca_file: Option<&PathBuf>) -> Result<Arc<rustls::ClientConfig>, Failure> {
-    use rustls::pki_types::{pem::PemObject, CertificateDer};
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(file) = ca_file {
-        let certs = CertificateDer::pem_file_iter(file)
-            .and_then(|i| i.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| (1, format!("--ca-file {}: {e}", file.display())))?;
-        for cert in certs {
-            roots
-                .add(cert)
-                .map_err(|e| (1, format!("--ca-file {}: {e}", file.display())))?;
-        }
+/// The TLS settings of FTPS: the usual roots, and `--ca-file`'s (else
+/// `SSL_CERT_FILE`'s).
+fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, Failure> {
+    match ca_file {
+        Some(file) => crate::tls::client_with(Some(file), "--ca-file"),
+        None => crate::tls::client(),
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|b| Arc::new(b.with_root_certificates(roots).with_no_client_auth()))
-        .map_err(|e| (1, e.to_string()))
+    .map_err(|e| (1, e))
 }
 
 fn connect(o: &Options) -> Result<(Target, Box<dyn Remote>), Failure> {
@@ -276,7 +264,7 @@ fn connect(o: &Options) -> Result<(Target, Box<dyn Remote>), Failure> {
     let remote: Box<dyn Remote> = match target.scheme {
         Scheme::Ftp | Scheme::Ftps => {
             let tls = if target.scheme == Scheme::Ftps {
-                Some(tls_config(o.ca_file.as_ref())?)
+                Some(tls_config(o.ca_file.as_deref())?)
             } else {
                 None
             };
