@@ -7,6 +7,10 @@
 # Needs the Rust target (`rustup target add x86_64-unknown-linux-musl`) and
 # musl's C compiler wrapper for the bundled SQLite and ring (Debian:
 # `apt-get install musl-tools`). Prints the binary's path, size and SHA-256.
+#
+# This is the binary for shops: it leaves out the technician's SFTP client
+# (cargo feature `sftp`, 1.7 MB); `sh install/build-static.sh --features sftp`
+# keeps it.
 set -eu
 cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-musl
@@ -17,7 +21,7 @@ fi
 command -v musl-gcc >/dev/null 2>&1 ||
     { echo "build-static.sh: musl-gcc not found: apt-get install musl-tools" >&2; exit 1; }
 
-CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target "$target" "$@"
+CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target "$target" --no-default-features "$@"
 
 out=target/$target/release/cartbridge
 if command -v file >/dev/null 2>&1; then file "$out"; fi
