@@ -489,15 +489,21 @@ impl WebServer {
     ///
     /// fcgiwrap runs with `-f` (the program's stderr lands in [`WebServer::error_log`]).
     pub fn nginx_cgi(docroot: &Path, script: &Path) -> WebServer {
+        WebServer::nginx_cgi_children(docroot, script, 4)
+    }
+
+    /// [`WebServer::nginx_cgi`] with `children` fcgiwrap workers: that many CGI processes at once.
+    pub fn nginx_cgi_children(docroot: &Path, script: &Path, children: u32) -> WebServer {
         let nginx = require_program("nginx");
         let fcgiwrap = require_program("fcgiwrap");
         let mut srv = WebServer::new(Backend::Cgi, docroot, script, "fcgiwrap.sock");
         // umask 000: the socket must be writable by nginx workers whatever user they run as.
         let mut cmd = Command::new("/bin/sh");
         cmd.arg("-c")
-            .arg("umask 000; exec \"$0\" -f -c 4 -s \"unix:$1\"")
+            .arg("umask 000; exec \"$0\" -f -c \"$2\" -s \"unix:$1\"")
             .arg(&fcgiwrap)
-            .arg(&srv.socket);
+            .arg(&srv.socket)
+            .arg(children.to_string());
         srv.start_backend(cmd, "fcgiwrap");
         srv.start_nginx(&nginx);
         srv
@@ -766,7 +772,7 @@ worker_processes 1;
 error_log {err} info;
 pid {pid};
 events {{
-    worker_connections 256;
+    worker_connections 1024;
 }}
 http {{
     access_log {access};
@@ -818,7 +824,7 @@ worker_processes 1;
 error_log {d}/error.log info;
 pid {d}/nginx.pid;
 events {{
-    worker_connections 256;
+    worker_connections 1024;
 }}
 http {{
     access_log {d}/access.log;
