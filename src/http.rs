@@ -103,11 +103,21 @@ pub fn respond(
     content_type: &str,
     body: &[u8],
 ) -> io::Result<()> {
+    respond_with(sink, status, content_type, &[], body)
+}
+
+/// [`respond`] with more headers.
+pub fn respond_with(
+    sink: &mut dyn ResponseSink,
+    status: u16,
+    content_type: &str,
+    extra_headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<()> {
     let length = body.len().to_string();
-    sink.start(
-        status,
-        &[("Content-Type", content_type), ("Content-Length", &length)],
-    )?;
+    let mut headers = vec![("Content-Type", content_type), ("Content-Length", &length)];
+    headers.extend_from_slice(extra_headers);
+    sink.start(status, &headers)?;
     sink.write_all(body)?;
     sink.flush()
 }

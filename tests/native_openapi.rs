@@ -1,7 +1,9 @@
 //! The OpenAPI document: served unsigned at `openapi.json`, and true. The
 //! demo store (`cartbridge demo`, OpenCart 3 demo data with the demo
 //! orders on SQLite) answers every documented method, and each answer is
-//! validated against the document's own schema for it.
+//! validated against the document's own schema for it; then schemathesis
+//! (tests/schemathesis/) generates requests from the document and checks
+//! every answer against it.
 
 mod common;
 
@@ -131,6 +133,59 @@ fn example(method: &str) -> Json {
         }
         other => panic!("no example call for {other}: add one so the document stays tested"),
     }
+}
+
+/// Examples schemathesis generates per operation (`CB_SCHEMATHESIS_EXAMPLES`;
+/// tests/reliability.sh runs more).
+fn schemathesis_examples() -> String {
+    std::env::var("CB_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "15".into())
+}
+
+#[test]
+fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
+    let python = common::require_program("python3");
+    let probe = Command::new(&python)
+        .args(["-c", "import schemathesis"])
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "schemathesis is not installed for python3: run `bash tests/services.sh`"
+    );
+    let demo = Demo::start();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis/test_openapi.py");
+    let started = Instant::now();
+    let out = Command::new(&python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(&script)
+        .env(
+            "CB_BASE_URL",
+            format!("http://127.0.0.1:{}/bridge2cart/cartbridge", demo.port),
+        )
+        .env("CB_KEY_ID", "demo")
+        .env("CB_SECRET", &demo.secret)
+        .env("CB_EXAMPLES", schemathesis_examples())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let summary = text
+        .lines()
+        .filter(|l| {
+            l.contains(" passed") || l.contains(" failed") || l.starts_with("schemathesis requests")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    println!(
+        "schemathesis {} examples per operation: {summary} in {} s",
+        schemathesis_examples(),
+        started.elapsed().as_secs()
+    );
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use super::{ApiError, CONTENT_TYPE};
-use crate::http::{respond, ResponseSink};
+use crate::http::{respond, respond_with, ResponseSink};
 
 /// Where a method writes its result.
 pub struct Answer<'s> {
@@ -117,7 +117,16 @@ impl<'s> Answer<'s> {
                 let error = ApiError::new(500, format!("{method} did not finish its answer"));
                 self.finish(Err(error), method)
             }
-            (Err(e), false) => respond(self.sink, e.status, CONTENT_TYPE, &envelope(Err(&e))),
+            (Err(e), false) => {
+                let allow: Vec<(&str, &str)> = e.allow.map(|m| ("Allow", m)).into_iter().collect();
+                respond_with(
+                    self.sink,
+                    e.status,
+                    CONTENT_TYPE,
+                    &allow,
+                    &envelope(Err(&e)),
+                )
+            }
             (Err(e), true) => {
                 eprintln!(
                     "cartbridge: the answer to {method} was cut short: {}",

@@ -263,7 +263,7 @@ pub fn entity_ref(entity: &Entity) -> Json {
 }
 
 const ID_PATTERN: &str = "^[0-9]+$";
-pub const CODE_PATTERN: &str = "^[A-Za-z0-9_.:-]{1,64}$";
+pub const CODE_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$";
 const DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
 
 fn field_schema(field: &Field) -> Json {

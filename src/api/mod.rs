@@ -43,6 +43,9 @@ pub const CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub struct ApiError {
     pub status: u16,
     pub message: String,
+    /// With a 405: the HTTP methods the method answers (the `Allow` header
+    /// RFC 9110 asks for).
+    pub allow: Option<&'static str>,
 }
 
 impl ApiError {
@@ -50,6 +53,14 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            allow: None,
+        }
+    }
+
+    fn method_not_allowed(allow: &'static str, message: String) -> ApiError {
+        ApiError {
+            allow: Some(allow),
+            ..ApiError::new(405, message)
         }
     }
 
@@ -493,18 +504,23 @@ pub fn call_local(
 
 /// Writes refuse GET: a link or a prefetch must never change the shop.
 fn check_http_method(spec: &spec::Method, http_method: &str) -> Result<(), ApiError> {
+    let allow = if spec.writes {
+        "POST"
+    } else {
+        "GET, HEAD, POST"
+    };
     match http_method {
         "POST" => Ok(()),
         "GET" | "HEAD" if !spec.writes => Ok(()),
-        "GET" | "HEAD" => Err(ApiError::new(
-            405,
+        "GET" | "HEAD" => Err(ApiError::method_not_allowed(
+            allow,
             format!(
                 "{} changes the shop: send it as POST with a JSON (or form) body",
                 spec.name
             ),
         )),
-        other => Err(ApiError::new(
-            405,
+        other => Err(ApiError::method_not_allowed(
+            allow,
             format!("{other} is not used by the native API: use GET or POST"),
         )),
     }

@@ -87,12 +87,12 @@ fn operation(method: &Method, post: bool) -> Json {
         },
     });
     if post {
-        let body = body_schema(method.params);
         op["requestBody"] = json!({
             "required": method.params.iter().any(|p| p.required),
             "content": {
-                "application/json": {"schema": body},
-                "application/x-www-form-urlencoded": {"schema": body},
+                "application/json": {"schema": body_schema(method.params, true)},
+                // Form fields are text, as in a query string.
+                "application/x-www-form-urlencoded": {"schema": body_schema(method.params, false)},
             },
         });
     } else {
@@ -138,11 +138,15 @@ fn query_parameter(param: &Param) -> Json {
     })
 }
 
-fn body_schema(params: &[Param]) -> Json {
+/// The body's fields; in JSON, `null` for an optional one means not given.
+fn body_schema(params: &[Param], json: bool) -> Json {
     let properties: Map<String, Json> = params
         .iter()
         .map(|p| {
-            let mut schema = param_schema(p.kind, true);
+            let mut schema = param_schema(p.kind, json);
+            if json && !p.required {
+                schema = json!({"anyOf": [schema, {"type": "null"}]});
+            }
             schema["description"] = Json::from(p.doc);
             (p.name.to_string(), schema)
         })
@@ -160,39 +164,68 @@ fn body_schema(params: &[Param]) -> Json {
     })
 }
 
+/// Dates `parse_datetime` reads (a day, a local time, ISO 8601); of 29
+/// February only the rule, not the leap years, fits a pattern, so it is left
+/// out.
+const DATE_TIME: &str = "^[1-9][0-9]{3}-\
+     ((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)\
+     ([ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?)?$";
+
 /// A parameter's schema; in a JSON body, numbers and booleans may also
 /// be given as such.
 fn param_schema(kind: ParamKind, body: bool) -> Json {
-    let id_text = json!({"type": "string", "pattern": "^[1-9][0-9]{0,9}$"});
+    // Ids go up to 2147483647; the pattern states up to 1999999999.
+    let id = "([1-9][0-9]{0,8}|1[0-9]{9})";
+    let id_text = json!({"type": "string", "pattern": format!("^{id}$")});
+    let id_list = format!("^{id}(,{id}){{0,{}}}$", MAX_COUNT - 1);
     match kind {
         ParamKind::Id if body => {
             json!({"oneOf": [id_text, {"type": "integer", "minimum": 1, "maximum": MAX_ID}]})
         }
         ParamKind::Id => id_text,
         ParamKind::Ids if body => json!({"oneOf": [
-            {"type": "string", "pattern": "^[1-9][0-9]*(,[1-9][0-9]*)*$"},
-            {"type": "array", "maxItems": MAX_COUNT, "items": {"type": ["string", "integer"]}},
+            {"type": "string", "pattern": id_list},
+            {"type": "array", "minItems": 1, "maxItems": MAX_COUNT,
+                "items": {"oneOf": [id_text, {"type": "integer", "minimum": 1, "maximum": MAX_ID}]}},
         ]}),
         ParamKind::Ids => {
-            json!({"type": "string", "pattern": "^[1-9][0-9]*(,[1-9][0-9]*)*$", "description": "At most 250."})
+            json!({"type": "string", "pattern": id_list, "description": "At most 250."})
         }
-        ParamKind::Integer { min, max } if body => {
-            json!({"type": ["integer", "string"], "minimum": min, "maximum": max})
-        }
+        // A JSON body may also give the number as text ("25"); the
+        // document shows the one form whose bounds it can state.
         ParamKind::Integer { min, max } => {
             json!({"type": "integer", "minimum": min, "maximum": max})
         }
         ParamKind::DateTime => {
-            json!({"type": "string", "examples": ["2026-01-31", "2026-01-31 23:59:59", "2026-01-31T23:59:59Z"]})
+            json!({"type": "string", "pattern": DATE_TIME,
+                "examples": ["2026-01-31", "2026-01-31 23:59:59", "2026-01-31T23:59:59Z"]})
         }
+        ParamKind::Code if body => json!({"oneOf": [
+            {"type": "string", "pattern": crate::api::fields::CODE_PATTERN},
+            // Up to 18 digits: a code is at most 64 characters.
+            {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999_i64},
+        ]}),
         ParamKind::Code => json!({"type": "string", "pattern": crate::api::fields::CODE_PATTERN}),
+        ParamKind::Status if body => {
+            json!({"enum": ["enabled", "disabled", "1", "0", 1, 0]})
+        }
         ParamKind::Status => json!({"type": "string", "enum": ["enabled", "disabled", "1", "0"]}),
-        ParamKind::Text { max } | ParamKind::Search { max } => {
-            json!({"type": "string", "maxLength": max})
+        // In a JSON body a number is taken as its text (an SKU of digits).
+        ParamKind::Text { max } => {
+            json!({"type": if body { json!(["string", "number"]) } else { json!("string") }, "maxLength": max})
         }
-        ParamKind::Money if body => {
-            json!({"type": ["string", "number"], "pattern": "^[0-9]{1,11}(\\.[0-9]{1,4})?$"})
-        }
+        // Searched for after trimming: something other than spaces.
+        ParamKind::Search { max } => json!({
+            "type": if body { json!(["string", "number"]) } else { json!("string") },
+            "minLength": 1, "maxLength": max, "pattern": "\\S",
+        }),
+        // A JSON number is read as its text, and float digits past the 4th
+        // decimal are refused: the document shows whole numbers, and the
+        // text form for decimals.
+        ParamKind::Money if body => json!({"oneOf": [
+            {"type": "string", "pattern": "^[0-9]{1,11}(\\.[0-9]{1,4})?$"},
+            {"type": "integer", "minimum": 0, "maximum": 99_999_999_999_i64},
+        ]}),
         ParamKind::Money => json!({"type": "string", "pattern": "^[0-9]{1,11}(\\.[0-9]{1,4})?$"}),
         ParamKind::Bool if body => {
             json!({"type": ["boolean", "string"], "enum": [true, false, "true", "false", "1", "0"]})
@@ -201,15 +234,22 @@ fn param_schema(kind: ParamKind, body: bool) -> Json {
         ParamKind::Cursor => json!({"type": "string", "maxLength": 512}),
         ParamKind::Fields(entity) => {
             let names: Vec<&str> = entity.fields.iter().map(|f| f.name).collect();
-            let list = json!({"type": "string", "description": format!("Comma-separated: {}", names.join(", "))});
+            let name = format!("({})", names.join("|"));
+            let list = json!({
+                "type": "string",
+                "pattern": format!("^{name}(,{name})*$"),
+                "description": format!("Comma-separated: {}", names.join(", ")),
+            });
             if body {
-                json!({"oneOf": [list, {"type": "array", "items": {"enum": names}}]})
+                json!({"oneOf": [list, {"type": "array", "minItems": 1, "items": {"enum": names}}]})
             } else {
                 list
             }
         }
-        ParamKind::SqlParams if body => json!({"type": ["array", "object", "string"]}),
-        ParamKind::SqlParams => json!({"type": "string", "description": "JSON array or object."}),
+        ParamKind::SqlParams if body => json!({"type": ["array", "object"]}),
+        ParamKind::SqlParams => {
+            json!({"type": "string", "pattern": "^\\s*[\\[{]", "description": "JSON array or object."})
+        }
     }
 }
 

@@ -18,6 +18,39 @@ use crate::http::Request;
 #[derive(Debug, Default, Clone)]
 pub struct Params {
     values: BTreeMap<String, String>,
+    /// What a JSON body gave other than a string, by name: checked against
+    /// the parameter's kind, so that `{}` or `false` is not searched for as
+    /// the text "{}" or "false".
+    shapes: BTreeMap<String, JsonShape>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum JsonShape {
+    Number { whole: bool },
+    Bool,
+    ArrayOrObject,
+}
+
+impl JsonShape {
+    /// Whether a parameter of `kind` takes this shape; the refusal's words
+    /// otherwise.
+    fn check(self, kind: ParamKind) -> Result<(), &'static str> {
+        match (self, kind) {
+            (
+                JsonShape::ArrayOrObject,
+                ParamKind::Ids | ParamKind::Fields(_) | ParamKind::SqlParams,
+            )
+            | (JsonShape::Bool, ParamKind::Bool) => Ok(()),
+            (JsonShape::ArrayOrObject, _) => Err("a single value, not a JSON array or object"),
+            (JsonShape::Bool, _) => Err("text or a number, not true or false"),
+            (
+                JsonShape::Number { .. },
+                ParamKind::Fields(_) | ParamKind::SqlParams | ParamKind::Cursor,
+            ) => Err("text, not a number"),
+            (JsonShape::Number { whole: false }, ParamKind::Code) => Err("text or a whole number"),
+            (JsonShape::Number { .. }, _) => Ok(()),
+        }
+    }
 }
 
 impl Params {
@@ -56,8 +89,21 @@ impl Params {
                 let value = match value {
                     Json::String(s) => s,
                     Json::Null => continue,
-                    Json::Number(_) | Json::Bool(_) => value.to_string(),
-                    Json::Array(_) | Json::Object(_) => value.to_string(),
+                    Json::Number(n) => {
+                        let (text, whole) = number_text(&n);
+                        params
+                            .shapes
+                            .insert(name.clone(), JsonShape::Number { whole });
+                        text
+                    }
+                    Json::Bool(_) | Json::Array(_) | Json::Object(_) => {
+                        let shape = match &value {
+                            Json::Bool(_) => JsonShape::Bool,
+                            _ => JsonShape::ArrayOrObject,
+                        };
+                        params.shapes.insert(name.clone(), shape);
+                        value.to_string()
+                    }
                 };
                 params.insert(name, value)?;
             }
@@ -130,6 +176,11 @@ impl Params {
         for param in spec {
             match self.get(param.name) {
                 Some(raw) => {
+                    if let Some(shape) = self.shapes.get(param.name) {
+                        shape.check(param.kind).map_err(|rule| {
+                            ApiError::bad_parameter(format!("{} must be {rule}", param.name))
+                        })?;
+                    }
                     let value = parse(param, raw)?;
                     args.values.push((param.name, value));
                 }
@@ -352,6 +403,19 @@ fn shorten(raw: &str) -> String {
     match raw.char_indices().nth(60) {
         Some((at, _)) => format!("{}...", &raw[..at]),
         None => raw.to_string(),
+    }
+}
+
+/// A JSON number as parameter text, and whether it is whole: `25.0` is
+/// `25`, as JSON Schema counts a zero fraction as an integer and some
+/// encoders write integers so.
+fn number_text(n: &serde_json::Number) -> (String, bool) {
+    if n.is_i64() || n.is_u64() {
+        return (n.to_string(), true);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => (format!("{f:.0}"), true),
+        _ => (n.to_string(), false),
     }
 }
 
