@@ -1,7 +1,9 @@
-//! Faults injected around real calls: the shop's database unreachable, and
-//! a CGI process killed with SIGKILL in the middle of a write. The bridge
-//! must answer clearly and fast, and a write must be all or nothing in the
-//! database. (A statement failing inside a write is covered by
+//! Faults injected around real calls: the shop's database unreachable,
+//! killed and restarted under a FastCGI process, a row lock that outlasts
+//! a write's wait, a CGI process killed with SIGKILL in the middle of a
+//! write, and configuration the bridge refuses. The bridge must answer
+//! clearly and fast, and a write must be all or nothing in the database.
+//! (A statement failing inside a write is covered by
 //! tests/native_writes.rs.)
 
 mod common;
@@ -12,9 +14,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::private_mariadb::PrivateMariadb;
 use common::shop::{self, envelope, sign_native, Shop};
 use common::{
-    binary, fixture, free_port, fresh_database, http, mysql_value, run_cgi, Db, WebServer,
+    binary, fixture, free_port, fresh_database, http, mysql_value, run_cgi, Db, HttpResponse,
+    WebServer,
 };
 
 /// A signed native call as plain CGI; (status, envelope).
@@ -239,4 +243,142 @@ fn a_world_writable_config_is_refused() {
     assert!(message.contains("writable by other users"), "{message}");
     assert!(!message.contains(shop::SECRET), "{message}");
     println!("fault world-writable config: refused, {status} saying what to chmod");
+}
+
+/// A signed native call through the web server; the answer and how long
+/// it took.
+fn web_call(server: &WebServer, method: &str, body: &[u8]) -> (HttpResponse, Duration) {
+    let path = format!("/{method}.json");
+    let http_method = if body.is_empty() { "GET" } else { "POST" };
+    let (headers, _) = sign_native(http_method, &path, &[], body);
+    let mut headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    if !body.is_empty() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    let started = Instant::now();
+    let answer = http(
+        server.port,
+        http_method,
+        &format!("/bridge2cart/cartbridge{path}"),
+        &headers,
+        body,
+    );
+    (answer, started.elapsed())
+}
+
+/// The OpenCart 4 fixture shop with its demo orders.
+const OPENCART_4: [&str; 3] = [
+    "opencart-4.0.2.3-ddl.sql",
+    "opencart-4.0.2.3-data.sql",
+    "opencart-4-demo-orders.sql",
+];
+
+/// [`order_8`] on the private server.
+fn order_8_on(server: &PrivateMariadb, db: &Db) -> String {
+    server.value(
+        Some(&db.name),
+        "SELECT CONCAT_WS('/', (SELECT order_status_id FROM oc_order WHERE order_id = 8), \
+         (SELECT COUNT(*) FROM oc_order_history WHERE order_id = 8), \
+         (SELECT quantity FROM oc_product WHERE product_id = 40))",
+    )
+}
+
+/// Waits until a session of the private server is in `state` (from the
+/// process list), or panics after 30 s.
+fn wait_for_session(server: &PrivateMariadb, state: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sql =
+        format!("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE = '{state}'");
+    while server.value(None, &sql) == "0" {
+        assert!(
+            Instant::now() < deadline,
+            "no session of the private MariaDB reached '{state}'"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_mariadb_killed_and_restarted_under_fastcgi_is_503_then_served_again() {
+    let fixtures: Vec<_> = OPENCART_4.iter().map(|f| fixture(f)).collect();
+    let fixtures: Vec<&std::path::Path> = fixtures.iter().map(|p| p.as_path()).collect();
+    let mut mariadb = PrivateMariadb::start();
+    let db = mariadb.database("cb11f_restart", &fixtures);
+    let shop = shop::opencart_mysql(&db, "4.0.2.3");
+    let server = WebServer::nginx_fastcgi(&shop.root, &shop.script, &binary(), &[]);
+    let (answer, _) = web_call(&server, "product.count", b"");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let pid = server.fastcgi_pid().expect("the FastCGI process runs");
+
+    // Killed during a call: the write waits in a slow trigger (its second
+    // statement) when the server dies. The answer is a 503 at once, and
+    // crash recovery leaves nothing of the write.
+    let before = order_8_on(&mariadb, &db);
+    mariadb.value(
+        Some(&db.name),
+        "CREATE TRIGGER cb11f_slow BEFORE INSERT ON oc_order_history FOR EACH ROW SET @cb11f = SLEEP(30)",
+    );
+    let body = br#"{"id":"8","status":"7","comment":"server killed"}"#;
+    let (answer, took) = std::thread::scope(|scope| {
+        let call = scope.spawn(|| web_call(&server, "order.update", body));
+        wait_for_session(&mariadb, "User sleep");
+        mariadb.kill();
+        let killed = Instant::now();
+        let (answer, _) = call.join().unwrap();
+        (answer, killed.elapsed())
+    });
+    println!(
+        "fault mariadb-killed-mid-write FastCGI: {} {} ms after the kill",
+        answer.status,
+        took.as_millis()
+    );
+    assert_eq!(answer.status, 503, "{}", answer.text());
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    let message = envelope(&answer.body)["return_message"].to_string();
+    assert!(message.contains("database"), "{message}");
+
+    // Down: the pooled connection is dead and nothing listens. Each call
+    // is a 503 without a stall, and the process keeps serving.
+    for method in ["product.count", "order.list"] {
+        let (answer, took) = web_call(&server, method, b"");
+        println!(
+            "fault mariadb-down FastCGI {method}: {} in {} ms",
+            answer.status,
+            took.as_millis()
+        );
+        assert_eq!(answer.status, 503, "{}", answer.text());
+        assert!(took < Duration::from_secs(2), "{method} took {took:?}");
+        let message = envelope(&answer.body)["return_message"].to_string();
+        assert!(message.contains("database is unreachable"), "{message}");
+    }
+
+    // Restarted on the same port and data: the same process serves again,
+    // and the killed write is not there.
+    let restarting = Instant::now();
+    mariadb.restart();
+    let restarted_in = restarting.elapsed();
+    assert_eq!(
+        order_8_on(&mariadb, &db),
+        before,
+        "the killed write rolled back"
+    );
+    mariadb.value(Some(&db.name), "DROP TRIGGER cb11f_slow");
+    let (answer, took) = web_call(&server, "product.count", b"");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(server.fastcgi_pid(), Some(pid), "the same FastCGI process");
+    let (answer, _) = web_call(&server, "order.update", body);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_ne!(
+        order_8_on(&mariadb, &db),
+        before,
+        "the write went through whole"
+    );
+    println!(
+        "fault mariadb-restart FastCGI: 200 in {} ms after the restart ({} ms), same process, killed write rolled back",
+        took.as_millis(),
+        restarted_in.as_millis()
+    );
 }
