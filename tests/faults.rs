@@ -17,12 +17,18 @@ use std::time::{Duration, Instant};
 use common::private_mariadb::PrivateMariadb;
 use common::shop::{self, envelope, sign_native, Shop};
 use common::{
-    binary, fixture, free_port, fresh_database, http, mysql_value, run_cgi, Db, HttpResponse,
-    WebServer,
+    binary, fixture, free_port, fresh_database, http, mysql_value, run_cgi_raw, CgiRun, Db,
+    HttpResponse, WebServer,
 };
 
 /// A signed native call as plain CGI; (status, envelope).
 fn cgi_call(shop: &Shop, method: &str, body: &[u8]) -> (u16, serde_json::Value) {
+    let answer = cgi_run(shop, method, body).response();
+    (answer.status, envelope(&answer.body))
+}
+
+/// A signed native call as plain CGI: the process's output and stderr.
+fn cgi_run(shop: &Shop, method: &str, body: &[u8]) -> CgiRun {
     let path = format!("/{method}.json");
     let http_method = if body.is_empty() { "GET" } else { "POST" };
     let (headers, _) = sign_native(http_method, &path, &[], body);
@@ -31,7 +37,7 @@ fn cgi_call(shop: &Shop, method: &str, body: &[u8]) -> (u16, serde_json::Value) 
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_bytes()))
         .collect();
-    let answer = run_cgi(
+    run_cgi_raw(
         &shop.script,
         &shop.script,
         http_method,
@@ -39,8 +45,7 @@ fn cgi_call(shop: &Shop, method: &str, body: &[u8]) -> (u16, serde_json::Value) 
         "",
         &env,
         body,
-    );
-    (answer.status, envelope(&answer.body))
+    )
 }
 
 /// Signature headers as CGI variables, and the JSON content type.
@@ -381,4 +386,82 @@ fn a_mariadb_killed_and_restarted_under_fastcgi_is_503_then_served_again() {
         took.as_millis(),
         restarted_in.as_millis()
     );
+}
+
+#[test]
+fn a_write_that_waits_too_long_for_a_row_lock_is_a_503_and_changes_nothing() {
+    let fixtures: Vec<_> = OPENCART_4.iter().map(|f| fixture(f)).collect();
+    let fixtures: Vec<&std::path::Path> = fixtures.iter().map(|p| p.as_path()).collect();
+    let mariadb = PrivateMariadb::start();
+    // New sessions (the bridge's) give up on a row lock after 1 s.
+    mariadb.value(None, "SET GLOBAL innodb_lock_wait_timeout = 1");
+    let db = mariadb.database("cb11f_lockwait", &fixtures);
+    let shop = shop::opencart_mysql(&db, "4.0.2.3");
+    let before = order_8_on(&mariadb, &db);
+
+    // Another connection holds product 40's row: cancelling order 8 puts
+    // its stock back, a step after the order's status and history.
+    let mut holder = mariadb
+        .client(Some(&db.name))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = holder.stdin.take().unwrap();
+        stdin
+            .write_all(
+                b"BEGIN; SELECT quantity FROM oc_product WHERE product_id = 40 FOR UPDATE; SELECT SLEEP(60);\n",
+            )
+            .unwrap();
+    }
+    wait_for_session(&mariadb, "User sleep");
+
+    let body = br#"{"id":"8","status":"7","comment":"lock wait"}"#;
+    let started = Instant::now();
+    let run = cgi_run(&shop, "order.update", body);
+    let took = started.elapsed();
+    let answer = run.response();
+    let message = envelope(&answer.body)["return_message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    println!(
+        "fault lock-wait-timeout order.update: {} in {} ms, Retry-After {}, order 8 {} unchanged",
+        answer.status,
+        took.as_millis(),
+        answer.header("Retry-After").unwrap_or("none"),
+        order_8_on(&mariadb, &db)
+    );
+    assert_eq!(answer.status, 503, "{message}");
+    assert_eq!(answer.header("Retry-After"), Some("1"));
+    assert!(
+        message.contains("database is busy") && message.contains("retry"),
+        "{message}"
+    );
+    assert!(
+        !run.stderr_text().contains("panicked"),
+        "{}",
+        run.stderr_text()
+    );
+    assert_eq!(
+        order_8_on(&mariadb, &db),
+        before,
+        "status, history and stock as before the refused write"
+    );
+
+    // The lock released (the holding session ended on the server, which
+    // does not notice a killed client until its SLEEP ends), the same
+    // write goes through whole.
+    let session = mariadb.value(
+        None,
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE STATE = 'User sleep'",
+    );
+    mariadb.value(None, &format!("KILL CONNECTION {session}"));
+    holder.wait().unwrap();
+    let (status, answer) = cgi_call(&shop, "order.update", body);
+    assert_eq!(status, 200, "{answer}");
+    assert_ne!(order_8_on(&mariadb, &db), before);
 }

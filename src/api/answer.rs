@@ -117,7 +117,23 @@ impl<'s> Answer<'s> {
                 let error = ApiError::new(500, format!("{method} did not finish its answer"));
                 self.finish(Err(error), method)
             }
-            (Err(e), false) => respond(self.sink, e.status, CONTENT_TYPE, &envelope(Err(&e))),
+            (Err(e), false) => match e.retry_after {
+                None => respond(self.sink, e.status, CONTENT_TYPE, &envelope(Err(&e))),
+                Some(wait) => {
+                    let body = envelope(Err(&e));
+                    let (wait, length) = (wait.to_string(), body.len().to_string());
+                    self.sink.start(
+                        e.status,
+                        &[
+                            ("Content-Type", CONTENT_TYPE),
+                            ("Content-Length", &length),
+                            ("Retry-After", &wait),
+                        ],
+                    )?;
+                    self.sink.write_all(&body)?;
+                    self.sink.flush()
+                }
+            },
             (Err(e), true) => {
                 eprintln!(
                     "cartbridge: the answer to {method} was cut short: {}",
@@ -178,6 +194,19 @@ mod tests {
         let body: Json = serde_json::from_slice(&sink.body).unwrap();
         assert_eq!(body["return_message"], "database down");
         assert_eq!(body["result"], Json::Null);
+    }
+
+    #[test]
+    fn a_busy_database_says_when_to_retry() {
+        let mut sink = BufferedResponse::default();
+        let answer = Answer::new(&mut sink);
+        answer
+            .finish(Err(ApiError::busy("busy")), "order.update")
+            .unwrap();
+        assert_eq!(sink.status, 503);
+        assert_eq!(sink.header("Retry-After"), Some("1"));
+        let body: Json = serde_json::from_slice(&sink.body).unwrap();
+        assert_eq!(body["return_message"], "busy");
     }
 
     #[test]

@@ -43,13 +43,30 @@ pub const CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub struct ApiError {
     pub status: u16,
     pub message: String,
+    /// Seconds for a `Retry-After` header: the refusal is temporary.
+    pub retry_after: Option<u64>,
 }
+
+/// MariaDB/MySQL errors that mean another connection held the rows a
+/// statement needed: a lock wait timed out (1205) or InnoDB chose the
+/// statement's transaction as a deadlock's victim (1213).
+const BUSY_ERRORS: [i64; 2] = [1205, 1213];
 
 impl ApiError {
     pub fn new(status: u16, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The shop's database is busy: a 503 with `Retry-After: 1`, because
+    /// the same call a moment later usually goes through.
+    pub fn busy(message: impl Into<String>) -> ApiError {
+        ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(503, message)
         }
     }
 
@@ -68,6 +85,9 @@ impl From<DbError> for ApiError {
             DbError::Connect(m) => {
                 ApiError::new(503, format!("the shop's database is unreachable: {m}"))
             }
+            DbError::Query { code, message, .. } if BUSY_ERRORS.contains(&code) => ApiError::busy(
+                format!("the shop's database is busy: another connection holds the rows this call needs ({code}: {message}); nothing was changed, retry in a moment"),
+            ),
             DbError::Query { code, message, .. } => ApiError::new(
                 500,
                 format!("the shop's database refused the query ({code}): {message}"),
