@@ -240,14 +240,77 @@ fn a_world_writable_config_is_refused() {
     let (status, _) = cgi_call(&shop, "product.count", b"");
     assert_eq!(status, 200);
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).unwrap();
-    let (status, answer) = cgi_call(&shop, "product.count", b"");
-    let message = answer["return_message"].as_str().unwrap();
+    let run = cgi_run(&shop, "product.count", b"");
+    let answer = envelope(&run.response().body);
+    let (status, message) = (
+        run.response().status,
+        answer["return_message"].as_str().unwrap(),
+    );
 
-    // The owner's mistake, not the caller's: a 500 that says what to run.
+    // The owner's mistake, not the caller's: a 500 that says what to run,
+    // naming the file from the store root; where the store lives on the
+    // server goes to the web server's error log only.
     assert_eq!(status, 500, "{answer}");
     assert!(message.contains("writable by other users"), "{message}");
+    assert!(
+        message.contains("chmod 600 bridge2cart/.cartbridge/config.toml"),
+        "{message}"
+    );
     assert!(!message.contains(shop::SECRET), "{message}");
-    println!("fault world-writable config: refused, {status} saying what to chmod");
+    let root = shop.root.display().to_string();
+    assert!(!message.contains(&root), "{message}");
+    assert!(run.stderr_text().contains(&root), "{}", run.stderr_text());
+    println!("fault world-writable config: refused, {status} saying what to chmod, no server path");
+}
+
+#[test]
+fn a_broken_settings_file_is_told_without_the_servers_paths() {
+    let nowhere = Db {
+        name: "cb11f_nowhere".into(),
+        host: "127.0.0.1".into(),
+        port: free_port(),
+        user: "shop".into(),
+        password: "cb11f-never-used".into(),
+        socket: None,
+    };
+    let shop = shop::opencart_mysql(&nowhere, "3.0.3.8");
+    let settings = shop.root.join("config.php");
+    let root = shop.root.display().to_string();
+    let broken: [(&str, &dyn Fn()); 2] = [
+        ("computed password", &|| {
+            std::fs::write(
+                &settings,
+                "<?php\ndefine('DB_DRIVER', 'mysqli');\ndefine('DB_HOSTNAME', '127.0.0.1');\n\
+                 define('DB_USERNAME', 'shop');\ndefine('DB_PASSWORD', getenv('SHOP_DB'));\n\
+                 define('DB_DATABASE', 'shop');\ndefine('DB_PREFIX', 'oc_');\n",
+            )
+            .unwrap()
+        }),
+        // Root reads any file whatever its mode: a folder in the file's
+        // place is what cannot be read.
+        ("not a file", &|| {
+            std::fs::remove_file(&settings).unwrap();
+            std::fs::create_dir(&settings).unwrap();
+        }),
+    ];
+    for (what, break_it) in broken {
+        break_it();
+        let run = cgi_run(&shop, "product.count", b"");
+        let answer = run.response();
+        let message = envelope(&answer.body)["return_message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        println!(
+            "fault settings {what}: {} naming config.php, no server path",
+            answer.status
+        );
+        assert_eq!(answer.status, 500, "{message}");
+        assert!(message.contains("config.php"), "{message}");
+        assert!(!message.contains(&root), "{message}");
+        assert!(!message.contains("/tmp"), "{message}");
+        assert!(run.stderr_text().contains(&root), "{}", run.stderr_text());
+    }
 }
 
 /// A signed native call through the web server; the answer and how long

@@ -436,7 +436,10 @@ pub fn handle(
     }
     let mut answer = Answer::new(sink);
     let mut method = String::from("a native call");
-    let outcome = serve(request, bridge, access, &mut answer, &mut method);
+    let outcome = serve(request, bridge, access, &mut answer, &mut method).map_err(|mut e| {
+        e.message = bridge.for_caller(&e.message);
+        e
+    });
     answer.finish(outcome, &method)
 }
 
