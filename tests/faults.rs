@@ -1,7 +1,8 @@
 //! Faults injected around real calls: the shop's database unreachable,
 //! killed and restarted under a FastCGI process, a row lock that outlasts
 //! a write's wait, a CGI process killed with SIGKILL in the middle of a
-//! write, and configuration the bridge refuses. The bridge must answer
+//! write, the state folder read-only or full, and configuration the
+//! bridge refuses. The bridge must answer
 //! clearly and fast, and a write must be all or nothing in the database.
 //! (A statement failing inside a write is covered by
 //! tests/native_writes.rs.)
@@ -316,6 +317,12 @@ fn a_broken_settings_file_is_told_without_the_servers_paths() {
 /// A signed native call through the web server; the answer and how long
 /// it took.
 fn web_call(server: &WebServer, method: &str, body: &[u8]) -> (HttpResponse, Duration) {
+    signed_http(server.port, method, body)
+}
+
+/// A signed native call over HTTP to 127.0.0.1:`port` (nginx or
+/// `cartbridge serve`); the answer and how long it took.
+fn signed_http(port: u16, method: &str, body: &[u8]) -> (HttpResponse, Duration) {
     let path = format!("/{method}.json");
     let http_method = if body.is_empty() { "GET" } else { "POST" };
     let (headers, _) = sign_native(http_method, &path, &[], body);
@@ -328,7 +335,7 @@ fn web_call(server: &WebServer, method: &str, body: &[u8]) -> (HttpResponse, Dur
     }
     let started = Instant::now();
     let answer = http(
-        server.port,
+        port,
         http_method,
         &format!("/bridge2cart/cartbridge{path}"),
         &headers,
@@ -527,4 +534,275 @@ fn a_write_that_waits_too_long_for_a_row_lock_is_a_503_and_changes_nothing() {
     let (status, answer) = cgi_call(&shop, "order.update", body);
     assert_eq!(status, 200, "{answer}");
     assert_ne!(order_8_on(&mariadb, &db), before);
+}
+
+/// A private mount namespace held open by a `sleep` of its own, so that a
+/// test can mount over the state folder without the rest of the machine
+/// seeing it, and run the binary inside. Needs root (as the whole rig
+/// does); dropping it ends the namespace and its mounts.
+struct MountNamespace {
+    holder: std::process::Child,
+}
+
+impl MountNamespace {
+    fn new() -> MountNamespace {
+        let holder = Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sleep", "600"])
+            .spawn()
+            .expect("unshare (util-linux) runs: run tests/services.sh");
+        let ours = std::fs::read_link("/proc/self/ns/mnt").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        // unshare execs sleep once the namespace is made.
+        while std::fs::read_link(format!("/proc/{}/ns/mnt", holder.id())).ok() == Some(ours.clone())
+            || std::fs::read_to_string(format!("/proc/{}/comm", holder.id()))
+                .is_ok_and(|c| c.trim() != "sleep")
+        {
+            assert!(Instant::now() < deadline, "unshare -m did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        MountNamespace { holder }
+    }
+
+    /// A command that runs inside the namespace.
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new("nsenter");
+        cmd.arg("-t")
+            .arg(self.holder.id().to_string())
+            .arg("-m")
+            .arg("--")
+            .arg(program);
+        cmd
+    }
+
+    /// `sh -c script sh args...` inside the namespace, which must succeed.
+    fn sh(&self, script: &str, args: &[&str]) {
+        let out = self
+            .command("sh")
+            .arg("-c")
+            .arg(script)
+            .arg("sh")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for MountNamespace {
+    fn drop(&mut self) {
+        let _ = self.holder.kill();
+        let _ = self.holder.wait();
+    }
+}
+
+/// `cartbridge log verify` inside the namespace: exit status and output.
+fn log_verify(ns: &MountNamespace, shop: &Shop) -> (i32, String) {
+    let out = ns
+        .command(binary().to_str().unwrap())
+        .args(["log", "verify", "--store"])
+        .arg(&shop.root)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// Calls in the history (gap records aside), and the calls its gap
+/// records stand for, from `cartbridge log --json` inside the namespace.
+fn recorded_and_missing(ns: &MountNamespace, shop: &Shop) -> (u64, u64) {
+    let out = ns
+        .command(binary().to_str().unwrap())
+        .args(["log", "--json", "--store"])
+        .arg(&shop.root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut recorded, mut missing) = (0, 0);
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        match record["action"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("calls-not-recorded:")
+        {
+            Some(calls) if record["outcome"] == "unrecorded" => {
+                missing += calls.parse::<u64>().unwrap()
+            }
+            _ => recorded += 1,
+        }
+    }
+    (recorded, missing)
+}
+
+#[test]
+fn a_read_only_or_full_state_folder_refuses_clearly_and_the_gap_is_reported() {
+    let db = fresh_database("cb11f_state", &[&fixture("opencart-3.0.3.8.sql")]);
+    let shop = shop::opencart_mysql(&db, "3.0.3.8");
+    let private = shop.bridge_dir().join(".cartbridge");
+    let private_path = private.to_str().unwrap();
+    let staging = tempfile::tempdir().unwrap();
+
+    // The state folder becomes a 512 KiB tmpfs holding the config, in a
+    // namespace of the test's own; `cartbridge serve` runs there, so one
+    // process lives through the fault as a FastCGI process does.
+    let ns = MountNamespace::new();
+    ns.sh(
+        r#"cp -a "$1/." "$2" && mount -t tmpfs -o size=512k,mode=0700 cb11f-state "$1" && cp -a "$2/." "$1""#,
+        &[private_path, staging.path().to_str().unwrap()],
+    );
+    let port = free_port();
+    let log = staging.path().join("serve.log");
+    let mut serve = ns
+        .command(binary().to_str().unwrap())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--store"])
+        .arg(&shop.root)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "cartbridge serve did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let calls = std::cell::Cell::new(0);
+    let call = |method: &str, body: &[u8]| {
+        calls.set(calls.get() + 1);
+        signed_http(port, method, body)
+    };
+    let (answer, _) = call("product.count", b"");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+
+    // Read-only: nothing can be recorded, nonces neither, so every call
+    // is refused (the bridge fails closed), clearly and at once.
+    ns.sh(r#"mount -o remount,ro "$1""#, &[private_path]);
+    let mut refused = 0;
+    for (method, body) in [
+        ("product.count", &b""[..]),
+        ("order.list", b""),
+        ("order.update", br#"{"id":"1","status":"7"}"#),
+    ] {
+        let (answer, took) = call(method, body);
+        let message = envelope(&answer.body)["return_message"].to_string();
+        println!(
+            "fault state-read-only serve {method}: {} in {} ms",
+            answer.status,
+            took.as_millis()
+        );
+        assert_eq!(answer.status, 500, "{message}");
+        assert!(message.contains("state store"), "{message}");
+        assert!(!message.contains(private_path), "{message}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        refused += 1;
+    }
+    // A CGI process in the same state refuses the same way; it ends with
+    // its call, so nothing but the web server's error log keeps it.
+    let path = "/product.count.json";
+    let (headers, _) = sign_native("GET", path, &[], b"");
+    let cgi = ns
+        .command(shop.script.to_str().unwrap())
+        .env_clear()
+        .env("GATEWAY_INTERFACE", "CGI/1.1")
+        .env("REQUEST_METHOD", "GET")
+        .env("SCRIPT_FILENAME", &shop.script)
+        .env("PATH_INFO", path)
+        .env("QUERY_STRING", "")
+        .env("REMOTE_ADDR", "127.0.0.1")
+        .envs(cgi_headers(&headers, b""))
+        .output()
+        .unwrap();
+    let cgi_answer = common::parse_cgi_output(&cgi.stdout).unwrap();
+    println!(
+        "fault state-read-only CGI product.count: {}, error log: {}",
+        cgi_answer.status,
+        String::from_utf8_lossy(&cgi.stderr).contains("not recorded")
+    );
+    assert_eq!(cgi_answer.status, 500, "{}", cgi_answer.text());
+    assert!(String::from_utf8_lossy(&cgi.stderr).contains("was not recorded"));
+
+    // Writable again: the next call is answered, and the history says
+    // what it lacks.
+    ns.sh(r#"mount -o remount,rw "$1""#, &[private_path]);
+    let (answer, _) = call("product.count", b"");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let (status, report) = log_verify(&ns, &shop);
+    println!(
+        "fault state-read-only log verify: exit {status}, reports {refused} calls not recorded"
+    );
+    assert_eq!(status, 1, "{report}");
+    assert!(report.contains("INCOMPLETE"), "{report}");
+    assert!(
+        report.contains(&format!("{refused} calls could not be recorded")),
+        "{report}"
+    );
+    assert_eq!(
+        recorded_and_missing(&ns, &shop),
+        (calls.get() - refused, refused)
+    );
+
+    // Full: a filler takes every free byte. Calls are answered or refused
+    // clearly; whichever could not be recorded is counted in a gap.
+    ns.sh(
+        r#"cat /dev/zero > "$1/filler" 2>/dev/null; test -s "$1/filler""#,
+        &[private_path],
+    );
+    let mut full_statuses = Vec::new();
+    for method in ["product.count", "product.count", "order.list"] {
+        let (answer, took) = call(method, b"");
+        println!(
+            "fault state-disk-full serve {method}: {} in {} ms",
+            answer.status,
+            took.as_millis()
+        );
+        assert!(
+            answer.status == 200 || answer.status == 500,
+            "{}",
+            answer.text()
+        );
+        if answer.status == 500 {
+            let message = envelope(&answer.body)["return_message"].to_string();
+            assert!(
+                message.contains("state store") || message.contains("nonce"),
+                "{message}"
+            );
+            assert!(!message.contains(private_path), "{message}");
+        }
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        full_statuses.push(answer.status);
+    }
+    ns.sh(r#"rm "$1/filler""#, &[private_path]);
+    let (answer, _) = call("product.count", b"");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let (recorded, missing) = recorded_and_missing(&ns, &shop);
+    let (status, report) = log_verify(&ns, &shop);
+    println!(
+        "fault state-disk-full: {full_statuses:?} while full; {recorded} calls recorded and {missing} reported missing of {}; log verify exit {status}",
+        calls.get()
+    );
+    assert_eq!(
+        recorded + missing,
+        calls.get(),
+        "every call recorded or counted in a gap"
+    );
+    assert!(missing > refused, "the full disk left a gap: {report}");
+    assert_eq!(status, 1, "{report}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        log.matches("was not recorded").count() as u64,
+        missing,
+        "{log}"
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+    db.drop_database();
 }
