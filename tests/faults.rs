@@ -413,7 +413,10 @@ fn a_mariadb_killed_and_restarted_under_fastcgi_is_503_then_served_again() {
     assert_eq!(answer.status, 503, "{}", answer.text());
     assert!(took < Duration::from_secs(2), "{took:?}");
     let message = envelope(&answer.body)["return_message"].to_string();
-    assert!(message.contains("database"), "{message}");
+    assert!(
+        message.contains("lost before the write was committed"),
+        "{message}"
+    );
 
     // Down: the pooled connection is dead and nothing listens. Each call
     // is a 503 without a stall, and the process keeps serving.
@@ -456,6 +459,42 @@ fn a_mariadb_killed_and_restarted_under_fastcgi_is_503_then_served_again() {
         took.as_millis(),
         restarted_in.as_millis()
     );
+
+    // Killed and restarted between two calls: the process holds an idle
+    // pooled connection to the old server, which the next call finds dead
+    // and replaces.
+    let idle = format!(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{}' AND COMMAND = 'Sleep'",
+        db.name
+    );
+    assert_ne!(mariadb.value(None, &idle), "0", "a pooled connection waits");
+    mariadb.kill();
+    mariadb.restart();
+    let (answer, took) = web_call(&server, "product.count", b"");
+    println!(
+        "fault mariadb-restart-between-calls FastCGI: {} in {} ms, stale pooled connection replaced",
+        answer.status,
+        took.as_millis()
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(server.fastcgi_pid(), Some(pid), "the same FastCGI process");
+
+    // Killed while a connection waits in the pool, and called while down:
+    // the dead connection is noticed and the call is a 503 at once.
+    assert_ne!(mariadb.value(None, &idle), "0", "a pooled connection waits");
+    mariadb.kill();
+    let (answer, took) = web_call(&server, "product.count", b"");
+    println!(
+        "fault mariadb-stopped-with-pooled-connection FastCGI: {} in {} ms",
+        answer.status,
+        took.as_millis()
+    );
+    assert_eq!(answer.status, 503, "{}", answer.text());
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    mariadb.restart();
+    let (answer, _) = web_call(&server, "product.count", b"");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(server.fastcgi_pid(), Some(pid), "the same FastCGI process");
 }
 
 #[test]
