@@ -29,7 +29,7 @@ pub fn handle(request: Request, bridge: &Bridge, sink: &mut dyn ResponseSink) {
     let (status, bytes) = {
         let mut sink = Metered::new(&mut compressed, &retry_after);
         let _ = match access.gate() {
-            Err(refusal) => answer_refusal(protocol, &refusal, &mut sink),
+            Err(refusal) => answer_refusal(protocol, &refusal, bridge, &mut sink),
             Ok(()) if native => api::handle(&request, bridge, &mut sink, &mut access),
             Ok(()) => legacy::handle(&request, bridge, &mut sink, &mut access),
         };
@@ -51,15 +51,18 @@ pub fn record_refused(request: &Request, bridge: &Bridge, status: u16, bytes: u6
     Access::begin(request, bridge, protocol, &retry_after).finish(status, bytes);
 }
 
-/// A refusal of the gate, in the protocol's own form.
+/// A refusal of the gate, in the protocol's own form, without the
+/// server's paths (a broken config or state names its files).
 fn answer_refusal(
     protocol: Protocol,
     refusal: &Refusal,
+    bridge: &Bridge,
     sink: &mut dyn ResponseSink,
 ) -> io::Result<()> {
+    let message = bridge.for_caller(&refusal.message);
     match protocol {
         Protocol::Native => {
-            let error = api::ApiError::new(refusal.status, refusal.message.clone());
+            let error = api::ApiError::new(refusal.status, message);
             respond(
                 sink,
                 refusal.status,
@@ -71,7 +74,7 @@ fn answer_refusal(
             sink,
             refusal.status,
             legacy::CONTENT_TYPE,
-            refusal.message.as_bytes(),
+            message.as_bytes(),
         ),
     }
 }

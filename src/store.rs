@@ -284,6 +284,36 @@ impl Bridge {
         Bridge::open(dir)
     }
 
+    /// `message` for a caller over the network, who has no business
+    /// knowing where the shop lives on the server: paths under the store
+    /// root are given relative to it (`config.php`,
+    /// `bridge2cart/.cartbridge/config.toml`) and the root itself as "the
+    /// store root". When that changed anything, the whole message goes to
+    /// the web server's error log, where the owner reads it.
+    pub fn for_caller(&self, message: &str) -> String {
+        let mut roots: Vec<String> = self
+            .config
+            .store_root
+            .iter()
+            .map(|p| p.as_path())
+            .chain(self.dir.parent())
+            .map(|p| p.display().to_string().trim_end_matches('/').to_string())
+            // "/" alone is no store; a relative folder is no server path.
+            .filter(|p| p.starts_with('/') && p.len() > 1)
+            .collect();
+        roots.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        let mut answer = message.to_string();
+        for root in &roots {
+            answer = answer
+                .replace(&format!("{root}/"), "")
+                .replace(root.as_str(), "the store root");
+        }
+        if answer != message {
+            eprintln!("cartbridge: {message}");
+        }
+        answer
+    }
+
     /// The bridge of a store given on the command line: its `bridge2cart`
     /// folder when there is one, else the store root itself.
     pub fn for_store(root: &Path) -> Bridge {
@@ -519,6 +549,40 @@ pub fn write_private_config(bridge_dir: &Path, config: &BridgeConfig) -> std::io
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_caller_is_told_paths_relative_to_the_store_root() {
+        let bridge = Bridge {
+            dir: PathBuf::from("/var/www/shop/bridge2cart"),
+            config: BridgeConfig::default(),
+            config_error: None,
+        };
+        assert_eq!(
+            bridge.for_caller("/var/www/shop/bridge2cart/.cartbridge/config.toml is writable by other users: run `chmod 600 /var/www/shop/bridge2cart/.cartbridge/config.toml`"),
+            "bridge2cart/.cartbridge/config.toml is writable by other users: run `chmod 600 bridge2cart/.cartbridge/config.toml`"
+        );
+        assert_eq!(
+            bridge.for_caller("no shop platform found in /var/www/shop: set store_root"),
+            "no shop platform found in the store root: set store_root"
+        );
+        let elsewhere = Bridge {
+            config: BridgeConfig {
+                store_root: Some(PathBuf::from("/srv/shops/main/")),
+                ..BridgeConfig::default()
+            },
+            ..bridge
+        };
+        assert_eq!(
+            elsewhere.for_caller("cannot read /srv/shops/main/config.php and /var/www/shop/x"),
+            "cannot read config.php and x"
+        );
+        let at_the_top = Bridge {
+            dir: PathBuf::from("/bridge2cart"),
+            config: BridgeConfig::default(),
+            config_error: None,
+        };
+        assert_eq!(at_the_top.for_caller("/etc/x"), "/etc/x");
+    }
 
     #[test]
     fn the_store_root_is_the_shop_above_the_bridge_folder() {

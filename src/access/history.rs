@@ -45,6 +45,11 @@ pub enum Outcome {
     LockedOut,
     /// The bridge could not decide (its config or state is unusable).
     Error,
+    /// Not a call: a gap record, standing for calls this process answered
+    /// (or refused) while the history could not be written. Its action is
+    /// `calls-not-recorded:<count>`, its time the first of them, its
+    /// duration the time to the last.
+    Unrecorded,
 }
 
 impl Outcome {
@@ -63,6 +68,7 @@ impl Outcome {
         Outcome::RateLimited,
         Outcome::LockedOut,
         Outcome::Error,
+        Outcome::Unrecorded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +87,7 @@ impl Outcome {
             Outcome::RateLimited => "rate-limited",
             Outcome::LockedOut => "locked-out",
             Outcome::Error => "error",
+            Outcome::Unrecorded => "unrecorded",
         }
     }
 
@@ -88,7 +95,10 @@ impl Outcome {
     pub fn is_refusal(self) -> bool {
         !matches!(
             self,
-            Outcome::Unauthenticated | Outcome::Allowed | Outcome::AllowedOldSecret
+            Outcome::Unauthenticated
+                | Outcome::Allowed
+                | Outcome::AllowedOldSecret
+                | Outcome::Unrecorded
         )
     }
 
@@ -166,6 +176,77 @@ impl Record {
             self.bytes,
             self.duration_ms
         )
+    }
+}
+
+/// The action of a gap record: how many calls it stands for.
+const GAP_ACTION: &str = "calls-not-recorded:";
+
+/// Calls one process could not record, waiting for the history to be
+/// writable again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    pub calls: u64,
+    pub first_ms: u64,
+    pub last_ms: u64,
+}
+
+impl Gap {
+    /// One more call that could not be recorded.
+    pub fn add(gap: Option<Gap>, at_ms: u64) -> Gap {
+        match gap {
+            None => Gap {
+                calls: 1,
+                first_ms: at_ms,
+                last_ms: at_ms,
+            },
+            Some(g) => Gap {
+                calls: g.calls + 1,
+                first_ms: g.first_ms.min(at_ms),
+                last_ms: g.last_ms.max(at_ms),
+            },
+        }
+    }
+
+    /// Two gaps as one (a gap record that could not be written either).
+    pub fn merge(self, other: Option<Gap>) -> Gap {
+        match other {
+            None => self,
+            Some(o) => Gap {
+                calls: self.calls + o.calls,
+                first_ms: self.first_ms.min(o.first_ms),
+                last_ms: self.last_ms.max(o.last_ms),
+            },
+        }
+    }
+
+    /// The record that stands for the gap in the history.
+    pub fn record(&self) -> Record {
+        Record {
+            id: 0,
+            at_ms: self.first_ms,
+            key: "-".into(),
+            peer: "-".into(),
+            protocol: "-".into(),
+            action: format!("{GAP_ACTION}{}", self.calls),
+            outcome: Outcome::Unrecorded.name().into(),
+            status: 0,
+            bytes: 0,
+            duration_ms: self.last_ms - self.first_ms,
+        }
+    }
+
+    /// The gap a stored record stands for, when it is a gap record.
+    pub fn of(record: &Record) -> Option<Gap> {
+        if record.outcome != Outcome::Unrecorded.name() {
+            return None;
+        }
+        let calls = record.action.strip_prefix(GAP_ACTION)?.parse().ok()?;
+        Some(Gap {
+            calls,
+            first_ms: record.at_ms,
+            last_ms: record.at_ms + record.duration_ms,
+        })
     }
 }
 
@@ -258,6 +339,32 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gap_record_says_how_many_calls_and_when() {
+        let gap = Gap::add(Some(Gap::add(None, 5_000)), 2_000);
+        let gap = gap.merge(Some(Gap::add(None, 9_000)));
+        assert_eq!(
+            gap,
+            Gap {
+                calls: 3,
+                first_ms: 2_000,
+                last_ms: 9_000
+            }
+        );
+        let record = gap.record();
+        assert_eq!(record.action, "calls-not-recorded:3");
+        assert_eq!(record.outcome, "unrecorded");
+        assert_eq!(clean(&record.action), record.action);
+        assert_eq!(Gap::of(&record), Some(gap));
+        let call = Record {
+            action: "calls-not-recorded:3".into(),
+            outcome: "allowed".into(),
+            ..Record::default()
+        };
+        assert_eq!(Gap::of(&call), None, "only the bridge writes gap records");
+        assert!(!Outcome::Unrecorded.is_refusal());
+    }
 
     fn record(id: u64) -> Record {
         Record {

@@ -25,6 +25,7 @@ pub mod utc;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::net::IpAddr;
+use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::auth::native::{self, AuthError, Mismatch};
@@ -33,7 +34,18 @@ use crate::http::Request;
 use crate::state::State;
 use crate::store::{Bridge, KeyConfig, KeyProtocol};
 
-use history::{Outcome, Record};
+use history::{Gap, Outcome, Record};
+
+/// Calls this process answered or refused but could not record (the state
+/// folder read-only or full, the state database down). A FastCGI process
+/// or `cartbridge serve` writes them as one gap record before the next
+/// record it can write, so `log verify` reports the hole; a CGI process
+/// ends with its call, and only the web server's error log keeps its line.
+static UNRECORDED: Mutex<Option<Gap>> = Mutex::new(None);
+
+fn unrecorded() -> std::sync::MutexGuard<'static, Option<Gap>> {
+    UNRECORDED.lock().unwrap_or_else(|e| e.into_inner())
+}
 use policy::Protocol;
 
 /// A call turned away: the HTTP status and what to tell the caller.
@@ -370,15 +382,33 @@ impl<'b> Access<'b> {
         };
         let max = self.bridge.config.limits.history_max_bytes();
         let written = match self.state {
-            Ok(mut state) => state.append(&mut record, max),
+            Ok(mut state) => {
+                record_gap(&mut state, max).and_then(|()| state.append(&mut record, max))
+            }
             Err(e) => Err(e),
         };
         if let Err(e) = written {
+            let mut pending = unrecorded();
+            *pending = Some(Gap::add(*pending, record.at_ms));
             // The answer is gone already: the web server's error log is
-            // the only place left to say so.
+            // the only place left to say so now.
             eprintln!("cartbridge: this call was not recorded in the history: {e}");
         }
     }
+}
+
+/// Writes the gap record of the calls this process could not record
+/// before, if there were any; they stay pending when it fails too.
+fn record_gap(state: &mut State, max_bytes: u64) -> Result<(), String> {
+    let Some(gap) = unrecorded().take() else {
+        return Ok(());
+    };
+    let written = state.append(&mut gap.record(), max_bytes);
+    if written.is_err() {
+        let mut pending = unrecorded();
+        *pending = Some(gap.merge(*pending));
+    }
+    written
 }
 
 /// The store token of `config.php`, as a key with the incumbent's powers.

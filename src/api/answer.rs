@@ -118,14 +118,15 @@ impl<'s> Answer<'s> {
                 self.finish(Err(error), method)
             }
             (Err(e), false) => {
-                let allow: Vec<(&str, &str)> = e.allow.map(|m| ("Allow", m)).into_iter().collect();
-                respond_with(
-                    self.sink,
-                    e.status,
-                    CONTENT_TYPE,
-                    &allow,
-                    &envelope(Err(&e)),
-                )
+                let wait = e.retry_after.map(|w| w.to_string());
+                let headers: Vec<(&str, &str)> = e
+                    .allow
+                    .map(|methods| ("Allow", methods))
+                    .into_iter()
+                    .chain(wait.as_deref().map(|w| ("Retry-After", w)))
+                    .collect();
+                let body = envelope(Err(&e));
+                respond_with(self.sink, e.status, CONTENT_TYPE, &headers, &body)
             }
             (Err(e), true) => {
                 eprintln!(
@@ -187,6 +188,19 @@ mod tests {
         let body: Json = serde_json::from_slice(&sink.body).unwrap();
         assert_eq!(body["return_message"], "database down");
         assert_eq!(body["result"], Json::Null);
+    }
+
+    #[test]
+    fn a_busy_database_says_when_to_retry() {
+        let mut sink = BufferedResponse::default();
+        let answer = Answer::new(&mut sink);
+        answer
+            .finish(Err(ApiError::busy("busy")), "order.update")
+            .unwrap();
+        assert_eq!(sink.status, 503);
+        assert_eq!(sink.header("Retry-After"), Some("1"));
+        let body: Json = serde_json::from_slice(&sink.body).unwrap();
+        assert_eq!(body["return_message"], "busy");
     }
 
     #[test]

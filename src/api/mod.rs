@@ -46,7 +46,14 @@ pub struct ApiError {
     /// With a 405: the HTTP methods the method answers (the `Allow` header
     /// RFC 9110 asks for).
     pub allow: Option<&'static str>,
+    /// Seconds for a `Retry-After` header: the refusal is temporary.
+    pub retry_after: Option<u64>,
 }
+
+/// MariaDB/MySQL errors that mean another connection held the rows a
+/// statement needed: a lock wait timed out (1205) or InnoDB chose the
+/// statement's transaction as a deadlock's victim (1213).
+const BUSY_ERRORS: [i64; 2] = [1205, 1213];
 
 impl ApiError {
     pub fn new(status: u16, message: impl Into<String>) -> ApiError {
@@ -54,6 +61,7 @@ impl ApiError {
             status,
             message: message.into(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -61,6 +69,15 @@ impl ApiError {
         ApiError {
             allow: Some(allow),
             ..ApiError::new(405, message)
+        }
+    }
+
+    /// The shop's database is busy: a 503 with `Retry-After: 1`, because
+    /// the same call a moment later usually goes through.
+    pub fn busy(message: impl Into<String>) -> ApiError {
+        ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(503, message)
         }
     }
 
@@ -79,6 +96,9 @@ impl From<DbError> for ApiError {
             DbError::Connect(m) => {
                 ApiError::new(503, format!("the shop's database is unreachable: {m}"))
             }
+            DbError::Query { code, message, .. } if BUSY_ERRORS.contains(&code) => ApiError::busy(
+                format!("the shop's database is busy: another connection holds the rows this call needs ({code}: {message}); nothing was changed, retry in a moment"),
+            ),
             DbError::Query { code, message, .. } => ApiError::new(
                 500,
                 format!("the shop's database refused the query ({code}): {message}"),
@@ -427,7 +447,10 @@ pub fn handle(
     }
     let mut answer = Answer::new(sink);
     let mut method = String::from("a native call");
-    let outcome = serve(request, bridge, access, &mut answer, &mut method);
+    let outcome = serve(request, bridge, access, &mut answer, &mut method).map_err(|mut e| {
+        e.message = bridge.for_caller(&e.message);
+        e
+    });
     answer.finish(outcome, &method)
 }
 

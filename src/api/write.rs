@@ -9,7 +9,7 @@
 //! without an undo file on such a database makes the failure say so.
 
 use super::{ApiError, Binds, Context};
-use crate::db::{Outcome, Rollback, Value};
+use crate::db::{DbError, Outcome, Rollback, Value};
 
 /// The steps of one write, inside its transaction.
 pub struct Writer<'c, 'a> {
@@ -85,6 +85,20 @@ fn roll_back(
                 )
             }
         }
+        // The connection is gone, and the uncommitted transaction with it:
+        // the server rolls it back itself. Only tables without
+        // transactions keep the steps that ran, and nothing can undo them
+        // over a dead connection. The database being away is a 503.
+        Err(DbError::Connect(_)) if undo.is_empty() && irreversible.is_empty() => {
+            ApiError::new(503, error.message)
+        }
+        Err(DbError::Connect(lost)) => ApiError::new(
+            503,
+            format!(
+                "{}; the connection to the shop's database was lost before the write was committed ({lost}), so the database dropped it, except in tables without transactions (MyISAM): check the record before retrying",
+                error.message
+            ),
+        ),
         Err(e) => ApiError::new(
             500,
             format!("{}; rolling back failed too: {e}", error.message),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use lexopt::prelude::*;
 
 use super::{bridge_for, usage_error, Failure};
-use crate::access::history::Outcome;
+use crate::access::history::{Gap, Outcome};
 use crate::access::utc;
 use crate::state::{Filter, State};
 
@@ -22,7 +22,8 @@ USAGE:
 Every command takes --store DIR. T is a UTC date or time (2026-08-23,
 2026-08-23T10:00:00Z) or a time ago (15m, 24h, 7d). O is an outcome, or
 `refused` for every refusal. `verify` checks the hash chain: exit status 0
-when intact, 1 with the first break otherwise.
+when intact, 1 with the first break otherwise, or when gap records say calls
+could not be recorded (outcome `unrecorded`).
 
 EXAMPLES:
     cartbridge log --last 20
@@ -31,7 +32,7 @@ EXAMPLES:
     cartbridge log verify --store /var/www/shop
 
 EXIT STATUS: 0 shown (or the chain is intact), 1 the history cannot be
-read (or the chain is broken), 2 wrong command line.
+read (or the chain is broken or has gaps), 2 wrong command line.
 ";
 
 pub fn run(args: Vec<OsString>) -> Result<i32, Failure> {
@@ -109,17 +110,44 @@ fn verify_chain(state: &mut State) -> Result<i32, Failure> {
         .map_err(|e| (1, format!("cannot read the history: {e}")))?;
     match state.verify() {
         Ok(count) => {
-            println!(
-                "history intact: {count} records (ids {} to {}) in {}",
-                head.anchor_id + 1,
-                head.head_id,
-                state.location
-            );
+            let gaps: Vec<(u64, Gap)> = state
+                .records(&Filter {
+                    outcome: Some(Outcome::Unrecorded.name().into()),
+                    ..Filter::default()
+                })
+                .map_err(|e| (1, format!("cannot read the history: {e}")))?
+                .iter()
+                .filter_map(|r| Gap::of(r).map(|gap| (r.id, gap)))
+                .collect();
+            let missing: u64 = gaps.iter().map(|(_, gap)| gap.calls).sum();
+            if gaps.is_empty() {
+                println!(
+                    "history intact: {count} records (ids {} to {}) in {}",
+                    head.anchor_id + 1,
+                    head.head_id,
+                    state.location
+                );
+            } else {
+                println!(
+                    "history INCOMPLETE: the chain of {count} records (ids {} to {}) in {} is unbroken, but {missing} calls could not be recorded (the state could not be written; the web server's error log has a line for each):",
+                    head.anchor_id + 1,
+                    head.head_id,
+                    state.location
+                );
+                for (id, gap) in &gaps {
+                    println!(
+                        "  record {id}: {} calls from {} to {}",
+                        gap.calls,
+                        utc::format_ms(gap.first_ms),
+                        utc::format_ms(gap.last_ms)
+                    );
+                }
+            }
             if head.anchor_id > 0 {
                 println!("records 1 to {} were rotated away (size limit); the chain starts from the last of them", head.anchor_id);
             }
             println!("head {}", head.head_hash);
-            Ok(0)
+            Ok(if gaps.is_empty() { 0 } else { 1 })
         }
         Err(problem) => {
             println!("history BROKEN: {problem}");

@@ -1,7 +1,7 @@
 //! The rig every integration test uses: the shared MariaDB, nginx + fcgiwrap (the binary as CGI),
 //! nginx + spawn-fcgi (the binary as a FastCGI responder), a small HTTP/1.1 client, and a direct
 //! CGI runner. This file is std only, plus `tempfile`; `shop.rs` (test shops, request signing) is
-//! its submodule `common::shop`.
+//! its submodule `common::shop`, and `private_mariadb.rs` a MariaDB server a test may kill.
 //!
 //! Services come from Debian packages; `tests/services.sh` installs what is missing and starts
 //! MariaDB. Nothing here skips silently: a missing program or an unreachable server panics with a
@@ -18,6 +18,7 @@
 
 pub mod apache;
 pub mod legacy;
+pub mod private_mariadb;
 pub mod shop;
 
 use std::collections::HashSet;
