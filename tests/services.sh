@@ -7,6 +7,8 @@
 #     a free port with their own config and keys; the system's ssh service is not started), and
 #     util-linux's unshare (those tests give sshd a private /etc/shadow in a mount namespace)
 #     (installed only when a program is missing; `apt-get update` only then);
+#   * Debian packages for the load tests (tests/load.rs): wrk;
+#   * PyPI: schemathesis (pinned), the OpenAPI-driven test of tests/native_openapi.rs;
 #   * PyPI: pyftpdlib and pyOpenSSL, the FTP and FTPS server of tests/deploy.rs
 #     (tests/deploy_support/ftpd.py), installed with pip when python3 cannot import them;
 #   * MariaDB answering on 127.0.0.1:3306 as root with an empty password (started when it is not
@@ -65,6 +67,7 @@ have fish || missing+=(fish)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 have ssh-keygen || missing+=(openssh-client)
 have unshare || missing+=(util-linux)
+have wrk || missing+=(wrk)       # the FastCGI soak of tests/load.rs
 
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
@@ -80,7 +83,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     for p in mariadbd:mariadb-server mariadb:mariadb-client nginx:nginx-light fcgiwrap:fcgiwrap \
              spawn-fcgi:spawn-fcgi cgi-fcgi:libfcgi-bin apache2:apache2 curl:curl \
              systemd-socket-activate:systemd openssl:openssl python3:python3 \
-             /usr/sbin/sshd:openssh-server ssh-keygen:openssh-client unshare:util-linux; do
+             /usr/sbin/sshd:openssh-server ssh-keygen:openssh-client unshare:util-linux wrk:wrk; do
         have "${p%%:*}" || { [ "${p%%:*}" = mariadbd ] && have mysqld; } ||
             die "${p#*:}: installed but '${p%%:*}' is still not on PATH"
     done
@@ -214,6 +217,17 @@ if ! python3 -c 'import pyftpdlib, OpenSSL' >/dev/null 2>&1; then
         die "pyftpdlib: installed but python3 cannot import pyftpdlib and OpenSSL"
 fi
 echo "pyftpdlib: $(python3 -c 'import pyftpdlib; print(pyftpdlib.__ver__)') (python3 $(python3 -c 'import sys; print(sys.version.split()[0])'))"
+
+SCHEMATHESIS=4.32.5
+if ! python3 -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS')" >/dev/null 2>&1; then
+    echo "installing: schemathesis==$SCHEMATHESIS (pip)"
+    log=$(mktemp /tmp/cb-services-pip.XXXXXX)
+    python3 -m pip install -q "schemathesis==$SCHEMATHESIS" >"$log" 2>&1 ||
+        python3 -m pip install -q --break-system-packages "schemathesis==$SCHEMATHESIS" >>"$log" 2>&1 ||
+        { tail -n 30 "$log" >&2; die "schemathesis: pip install schemathesis==$SCHEMATHESIS failed (log: $log)"; }
+    rm -f "$log"
+fi
+echo "schemathesis: $(python3 -c 'import schemathesis; print(schemathesis.__version__)')"
 
 # ---------------------------------------------------------------------------------------------
 # 3. Web-server side programs (started per test by the harness, only reported here)

@@ -202,8 +202,7 @@ fn param_schema(kind: ParamKind, body: bool) -> Json {
         }
         ParamKind::Code if body => json!({"oneOf": [
             {"type": "string", "pattern": crate::api::fields::CODE_PATTERN},
-            // Up to 18 digits: a code is at most 64 characters.
-            {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999_i64},
+            {"type": "integer", "minimum": 0, "maximum": u64::MAX},
         ]}),
         ParamKind::Code => json!({"type": "string", "pattern": crate::api::fields::CODE_PATTERN}),
         ParamKind::Status if body => {

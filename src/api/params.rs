@@ -414,7 +414,8 @@ fn number_text(n: &serde_json::Number) -> (String, bool) {
         return (n.to_string(), true);
     }
     match n.as_f64() {
-        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => (format!("{f:.0}"), true),
+        // Every float below 2^64 with no fraction is an exact integer.
+        Some(f) if f.fract() == 0.0 && f.abs() < u64::MAX as f64 => (format!("{f:.0}"), true),
         _ => (n.to_string(), false),
     }
 }
@@ -450,6 +451,7 @@ fn parse_ids(raw: &str) -> Option<Vec<i64>> {
             .iter()
             .map(|v| match v {
                 Json::String(s) => s.clone(),
+                Json::Number(n) => number_text(n).0,
                 other => other.to_string(),
             })
             .collect()
@@ -609,7 +611,9 @@ fn num(s: &str) -> Option<u32> {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -619,6 +623,49 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The arguments a JSON body gives for `spec`, or the refusal's message.
+    fn from_json(body: &str, spec: &[Param]) -> Result<Args, String> {
+        let request = Request {
+            method: "POST".into(),
+            headers: vec![("content-type".into(), b"application/json".to_vec())],
+            body: body.as_bytes().to_vec(),
+            ..Request::default()
+        };
+        Params::from_request(&request)
+            .and_then(|p| p.validate(spec))
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn a_json_body_gives_single_values_where_single_values_belong() {
+        let search = [Param::optional("name", ParamKind::Search { max: 64 }, "")];
+        assert!(from_json(r#"{"name": {}}"#, &search)
+            .unwrap_err()
+            .contains("a single value, not a JSON array or object"));
+        assert!(from_json(r#"{"name": false}"#, &search)
+            .unwrap_err()
+            .contains("not true or false"));
+        assert!(from_json(r#"{"name": 12345}"#, &search).is_ok());
+        let code = [Param::optional("status", ParamKind::Code, "")];
+        assert!(from_json(r#"{"status": 2.5e-42}"#, &code).is_err());
+        assert!(from_json(r#"{"status": 2995.0}"#, &code).is_ok());
+    }
+
+    #[test]
+    fn whole_json_numbers_written_as_floats_are_integers() {
+        let spec = [
+            Param::optional("count", ParamKind::Integer { min: 1, max: 250 }, ""),
+            Param::optional("ids", ParamKind::Ids, ""),
+        ];
+        let args = from_json(r#"{"count": 25.0, "ids": [78.0, "79", 80]}"#, &spec).unwrap();
+        assert!(format!("{args:?}").contains("Int(25)"), "{args:?}");
+        assert!(
+            format!("{args:?}").contains("Ids([78, 79, 80])"),
+            "{args:?}"
+        );
+        assert!(from_json(r#"{"count": 2.5}"#, &spec).is_err());
+    }
 
     #[test]
     fn refusals_do_not_echo_floods_of_names() {
