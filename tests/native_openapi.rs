@@ -138,7 +138,7 @@ fn example(method: &str) -> Json {
 /// Examples schemathesis generates per operation (`CB_SCHEMATHESIS_EXAMPLES`;
 /// tests/reliability.sh runs more).
 fn schemathesis_examples() -> String {
-    std::env::var("CB_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "15".into())
+    std::env::var("CB_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "10".into())
 }
 
 #[test]
