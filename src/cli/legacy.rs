@@ -207,7 +207,8 @@ pub(super) fn decode_answer(answer: &[u8], key: Option<&RsaPrivateKey>) -> Resul
 /// the answer is neither.
 fn open_envelope(text: &[u8], key: Option<&RsaPrivateKey>) -> Result<Option<Vec<u8>>, Failure> {
     let hybrid = text.starts_with(b"{") && text.windows(14).any(|w| w == b"\"encryptedKey\"");
-    let chunked = text.len() >= 64 && text.len() % 2 == 0 && text.iter().all(u8::is_ascii_hexdigit);
+    let chunked =
+        text.len() >= 64 && text.len().is_multiple_of(2) && text.iter().all(u8::is_ascii_hexdigit);
     if !hybrid && !chunked {
         return Ok(None);
     }

@@ -460,7 +460,7 @@ fn gzuncompress(data: &[u8], max_len: usize) -> Result<Vec<u8>, CryptoError> {
 
 /// PHP's `hex2bin`: an even number of hex digits of either case, else `None`.
 fn php_hex2bin(hex: &[u8]) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     hex.chunks_exact(2)
