@@ -9,5 +9,5 @@ bash tests/services.sh
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --all-targets --locked
-# The config readers under cargo-fuzz, 60 s per target (FUZZ_SECONDS=0 skips).
+# Every parser under cargo-fuzz, 120 s in all (FUZZ_SECONDS sets the total; 0 skips).
 bash tests/fuzz.sh

@@ -210,11 +210,19 @@ fn parse_naive(text: &str) -> Option<i64> {
     let (date, time) = text.split_once([' ', 'T']).unwrap_or((text, "00:00:00"));
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    if m == 0 || day == 0 || y == 0 {
-        return None;
-    }
     let mut t = time.split(['.', ':']).map(|p| p.parse::<i64>().ok());
     let (h, mi, s) = (t.next()??, t.next()??, t.next().flatten().unwrap_or(0));
+    // Only what a DATETIME column can hold (zero dates are not dates): other
+    // text in a time column must not overflow the arithmetic below.
+    let fits = (1..=9999).contains(&y)
+        && (1..=12).contains(&m)
+        && (1..=31).contains(&day)
+        && (0..=23).contains(&h)
+        && (0..=59).contains(&mi)
+        && (0..=59).contains(&s);
+    if !fits {
+        return None;
+    }
     Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + mi * 60 + s)
 }
 
@@ -263,6 +271,34 @@ mod tests {
         );
         assert_eq!(zone.now_local_text(0), "1970-01-01 00:00:00");
         assert_eq!(zone.now_local_text(1_767_225_600), "2026-01-01 00:00:00");
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/params.rs): numbers no DATETIME
+    /// holds overflowed the seconds arithmetic instead of being "not a date".
+    #[test]
+    fn stored_text_outside_a_datetime_is_not_a_date() {
+        let zone = Zone::utc();
+        for stored in [
+            "55888888888885-5888888888888-5888888888884",
+            "2024-01-01 9999999999999999:00:00",
+            "2024-13-01",
+            "2024-01-32 00:00:00",
+            "2024-01-01 24:00:00",
+            "2024-01-01 12:60:00",
+            "2024-01-01 12:00:-1",
+            "10000-01-01",
+        ] {
+            assert_eq!(zone.iso8601(stored), None, "{stored}");
+            assert_eq!(zone.iso8601(&format!("{stored}Z")), None, "{stored}Z");
+        }
+        assert_eq!(
+            zone.iso8601("9999-12-31 23:59:59").as_deref(),
+            Some("9999-12-31T23:59:59Z")
+        );
+        assert_eq!(
+            zone.iso8601("0001-01-01 00:00:00").as_deref(),
+            Some("0001-01-01T00:00:00Z")
+        );
     }
 
     #[test]
