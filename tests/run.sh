@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 bash tests/services.sh
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --all-targets --locked
+cargo test --all-targets --locked --no-fail-fast
 # Every parser under cargo-fuzz, 120 s in all (FUZZ_SECONDS sets the total; 0 skips).
 bash tests/fuzz.sh
