@@ -440,15 +440,8 @@ fn reap(pid: u32) -> (i32, libc::rusage) {
     (status, usage)
 }
 
-fn peak_rss_kib(pid: u32) -> i64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+fn peak_rss_kib(pid: u32) -> u64 {
+    common::memory_kib(pid, "VmHWM").unwrap_or(0)
 }
 
 struct Stats {

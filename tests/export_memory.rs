@@ -16,13 +16,8 @@ use serde_json::Value as Json;
 
 const BULK: i64 = 100_000;
 
-fn peak_rss_kib(pid: u32) -> i64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no VmHWM in {status}"))
+fn peak_rss_kib(pid: u32) -> u64 {
+    common::memory_kib(pid, "VmHWM").unwrap_or_else(|| panic!("no VmHWM for process {pid}"))
 }
 
 /// Pages of 250 from `cursor` (the first page when `None`) until `until`

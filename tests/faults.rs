@@ -316,6 +316,19 @@ fn a_broken_settings_file_is_told_without_the_servers_paths() {
 
 /// A signed native call through the web server; the answer and how long
 /// it took.
+/// Prints the `fault` line of a refusal and checks its status and that it
+/// came without a stall (under 2 s); returns its message.
+fn refused_fast(fault: &str, answer: &HttpResponse, took: Duration, status: u16) -> String {
+    println!(
+        "fault {fault}: {} in {} ms",
+        answer.status,
+        took.as_millis()
+    );
+    assert_eq!(answer.status, status, "{}", answer.text());
+    assert!(took < Duration::from_secs(2), "{fault} took {took:?}");
+    envelope(&answer.body)["return_message"].to_string()
+}
+
 fn web_call(server: &WebServer, method: &str, body: &[u8]) -> (HttpResponse, Duration) {
     signed_http(server.port, method, body)
 }
@@ -422,14 +435,12 @@ fn a_mariadb_killed_and_restarted_under_fastcgi_is_503_then_served_again() {
     // is a 503 without a stall, and the process keeps serving.
     for method in ["product.count", "order.list"] {
         let (answer, took) = web_call(&server, method, b"");
-        println!(
-            "fault mariadb-down FastCGI {method}: {} in {} ms",
-            answer.status,
-            took.as_millis()
+        let message = refused_fast(
+            &format!("mariadb-down FastCGI {method}"),
+            &answer,
+            took,
+            503,
         );
-        assert_eq!(answer.status, 503, "{}", answer.text());
-        assert!(took < Duration::from_secs(2), "{method} took {took:?}");
-        let message = envelope(&answer.body)["return_message"].to_string();
         assert!(message.contains("database is unreachable"), "{message}");
     }
 
@@ -484,13 +495,12 @@ fn a_mariadb_killed_and_restarted_under_fastcgi_is_503_then_served_again() {
     assert_ne!(mariadb.value(None, &idle), "0", "a pooled connection waits");
     mariadb.kill();
     let (answer, took) = web_call(&server, "product.count", b"");
-    println!(
-        "fault mariadb-stopped-with-pooled-connection FastCGI: {} in {} ms",
-        answer.status,
-        took.as_millis()
+    refused_fast(
+        "mariadb-stopped-with-pooled-connection FastCGI",
+        &answer,
+        took,
+        503,
     );
-    assert_eq!(answer.status, 503, "{}", answer.text());
-    assert!(took < Duration::from_secs(2), "{took:?}");
     mariadb.restart();
     let (answer, _) = web_call(&server, "product.count", b"");
     assert_eq!(answer.status, 200, "{}", answer.text());
@@ -732,16 +742,14 @@ fn a_read_only_or_full_state_folder_refuses_clearly_and_the_gap_is_reported() {
         ("order.update", br#"{"id":"1","status":"7"}"#),
     ] {
         let (answer, took) = call(method, body);
-        let message = envelope(&answer.body)["return_message"].to_string();
-        println!(
-            "fault state-read-only serve {method}: {} in {} ms",
-            answer.status,
-            took.as_millis()
+        let message = refused_fast(
+            &format!("state-read-only serve {method}"),
+            &answer,
+            took,
+            500,
         );
-        assert_eq!(answer.status, 500, "{message}");
         assert!(message.contains("state store"), "{message}");
         assert!(!message.contains(private_path), "{message}");
-        assert!(took < Duration::from_secs(2), "{took:?}");
         refused += 1;
     }
     // A CGI process in the same state refuses the same way; it ends with

@@ -185,18 +185,6 @@ fn two_hundred_concurrent_cgi_calls_are_all_answered_and_every_write_lands_once(
     assert!(intact, "cartbridge log verify failed");
 }
 
-/// RSS of a process in KiB (VmRSS), 0 once it is gone.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn median(values: &[u64]) -> u64 {
     let mut v = values.to_vec();
     v.sort_unstable();
@@ -253,7 +241,7 @@ fn a_fastcgi_soak_with_mixed_reads_and_writes_serves_every_call() {
         std::thread::spawn(move || {
             let mut samples = Vec::new();
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                samples.push(rss_kib(pid));
+                samples.push(common::memory_kib(pid, "VmRSS").unwrap_or(0));
                 std::thread::sleep(Duration::from_secs(1));
             }
             samples
@@ -296,10 +284,10 @@ fn a_fastcgi_soak_with_mixed_reads_and_writes_serves_every_call() {
     assert_eq!(failures, 0, "errors under load:\n{text}");
     assert!(!socket_errors, "wrk saw socket errors:\n{text}");
     assert!(ok > 0, "no call was answered:\n{text}");
-    assert_eq!(
-        (rows, distinct),
-        (writes, writes),
-        "every write exactly once"
+    assert_eq!(rows, distinct, "no write twice");
+    assert!(
+        (writes..=writes + writes_cut).contains(&rows),
+        "every answered write present, and none that was not sent: {rows} rows, {writes} answered, {writes_cut} cut off"
     );
     assert_eq!(
         records, calls,

@@ -120,6 +120,16 @@ fn proc_stat(pid: u32) -> Option<(u32, char)> {
 }
 
 /// True when `pid` exists and is not a zombie.
+/// A memory figure of a process in KiB from `/proc/<pid>/status` (`VmRSS`
+/// now, `VmHWM` its peak); `None` once the process is gone.
+pub fn memory_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 pub fn process_alive(pid: u32) -> bool {
     matches!(proc_stat(pid), Some((_, s)) if s != 'Z' && s != 'X')
 }
