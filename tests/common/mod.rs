@@ -336,8 +336,22 @@ fn server_socket() -> Option<PathBuf> {
     });
     match r {
         Ok(sock) => sock.clone(),
-        Err(e) => panic!("{e}\nrun tests/services.sh (installs and starts MariaDB)"),
+        Err(e) => panic!(
+            "{e}\nrun tests/services.sh (installs and starts MariaDB){}",
+            shared_server_log_tail()
+        ),
     }
+}
+
+/// The end of the shared server's error log (Debian's place for it), for
+/// failure messages: when the server went away mid-suite, why.
+fn shared_server_log_tail() -> String {
+    let Ok(log) = fs::read_to_string("/var/log/mysql/error.log") else {
+        return String::new();
+    };
+    let lines: Vec<&str> = log.lines().collect();
+    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+    format!("\nthe end of /var/log/mysql/error.log:\n{tail}")
 }
 
 fn mysql_admin_query(sql: &str) -> String {
@@ -346,8 +360,9 @@ fn mysql_admin_query(sql: &str) -> String {
         .expect("cannot run the mariadb client");
     if !out.status.success() {
         panic!(
-            "MariaDB query failed: {}\nSQL: {sql}",
-            String::from_utf8_lossy(&out.stderr).trim()
+            "MariaDB query failed: {}\nSQL: {sql}{}",
+            String::from_utf8_lossy(&out.stderr).trim(),
+            shared_server_log_tail()
         );
     }
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -401,7 +416,11 @@ pub fn fresh_database(name: &str, sql_files: &[&Path]) -> Db {
 pub fn mysql_query(db: &Db, sql: &str) -> String {
     match mysql_try_query(db, sql) {
         Ok(out) => out,
-        Err(e) => panic!("MariaDB query on `{}` failed: {e}\nSQL: {sql}", db.name),
+        Err(e) => panic!(
+            "MariaDB query on `{}` failed: {e}\nSQL: {sql}{}",
+            db.name,
+            shared_server_log_tail()
+        ),
     }
 }
 
