@@ -111,6 +111,9 @@ fn split_host_port(raw: &str) -> (String, Option<u16>) {
 
 pub struct MysqlDb {
     conn: mysql::Conn,
+    /// Bytes of row data read so far, roughly what the connection's
+    /// receive buffer has been walked through (see `pool`).
+    received: u64,
 }
 
 impl MysqlDb {
@@ -129,7 +132,7 @@ impl MysqlDb {
                 .tcp_port(target.port),
         };
         let conn = mysql::Conn::new(opts).map_err(|e| DbError::Connect(describe_connect(e)))?;
-        let mut db = MysqlDb { conn };
+        let mut db = MysqlDb { conn, received: 0 };
         if let Some(charset) = &target.charset {
             db.set_charset(charset)?;
         }
@@ -138,6 +141,11 @@ impl MysqlDb {
 }
 
 impl MysqlDb {
+    /// Bytes of row data this connection has read (see `pool`).
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
     /// Clears everything a request did to the session (see `pool`).
     pub fn reset(&mut self) -> Result<(), DbError> {
         self.conn.reset().map_err(query_error)
@@ -188,11 +196,11 @@ impl Database for MysqlDb {
             // The text protocol, as PHP's PDO with emulated prepares uses:
             // values arrive as the server's text.
             let mut result = self.conn.query_iter(sql).map_err(query_error)?;
-            stream(&mut result, on_row)
+            stream(&mut result, on_row, &mut self.received)
         } else {
             let params: Vec<mysql::Value> = params.iter().map(to_mysql).collect();
             let mut result = self.conn.exec_iter(sql, params).map_err(query_error)?;
-            stream(&mut result, on_row)
+            stream(&mut result, on_row, &mut self.received)
         }
     }
 
@@ -204,7 +212,7 @@ impl Database for MysqlDb {
     ) -> Result<Outcome, DbError> {
         let params: Vec<mysql::Value> = params.iter().map(to_mysql).collect();
         let mut result = self.conn.exec_iter(sql, params).map_err(query_error)?;
-        stream(&mut result, on_row)
+        stream(&mut result, on_row, &mut self.received)
     }
 
     fn dialect(&self) -> Dialect {
@@ -256,10 +264,12 @@ impl Database for MysqlDb {
 }
 
 /// Streams the first result set and drains the others, so that a
-/// `;`-separated batch behaves as under PDO.
+/// `;`-separated batch behaves as under PDO. Adds the rows' sizes to
+/// `received`.
 fn stream<P: mysql::prelude::Protocol>(
     result: &mut mysql::QueryResult<'_, '_, '_, P>,
     on_row: &mut RowCallback<'_>,
+    received: &mut u64,
 ) -> Result<Outcome, DbError> {
     let mut outcome = Outcome {
         affected_rows: result.affected_rows(),
@@ -276,7 +286,12 @@ fn stream<P: mysql::prelude::Protocol>(
         let row = row.map_err(query_error)?;
         values.clear();
         for (index, column) in columns.iter().enumerate() {
-            values.push(from_mysql(row.as_ref(index), column));
+            let value = row.as_ref(index);
+            *received += match value {
+                Some(mysql::Value::Bytes(bytes)) => bytes.len() as u64 + 1,
+                _ => 9,
+            };
+            values.push(from_mysql(value, column));
         }
         on_row(&columns, &values).map_err(DbError::Aborted)?;
         outcome.rows += 1;
@@ -284,7 +299,7 @@ fn stream<P: mysql::prelude::Protocol>(
     drop(set);
     while let Some(rest) = result.iter() {
         for row in rest {
-            row.map_err(query_error)?;
+            *received += row.map_err(query_error)?.len() as u64 * 9;
         }
     }
     if has_result_set {

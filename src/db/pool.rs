@@ -14,6 +14,14 @@
 //! server closed meanwhile ("server has gone away", a restart, the
 //! `wait_timeout`) is dropped and a new connection is opened. CGI runs one
 //! request per process and never enables the pool.
+//!
+//! A connection is also closed once it has read [`RETIRE_AFTER_BYTES`].
+//! The `mysql` crate reads replies into a 4 MiB buffer (`max_allowed_packet`)
+//! from front to back and starts again at the front only once it reaches
+//! the end, so a connection that lives long ends up with all 4 MiB of it
+//! resident: a FastCGI process's memory would creep for minutes towards
+//! 4 MiB per pooled connection. A reconnect per MiB read costs about a
+//! millisecond and keeps most of each buffer untouched.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -21,9 +29,14 @@ use std::sync::Mutex;
 use super::mysql::{MysqlDb, MysqlTarget};
 use super::{Database, DbError, Dialect, Outcome, Rollback, RowCallback, Value};
 
-/// Idle connections kept per process: enough for nginx's usual keep-alive
-/// upstream of a few connections; more would hold server threads idle.
-const MAX_IDLE: usize = 8;
+/// Idle connections kept per process: a request may hold two (a list
+/// streams on one while nested queries use the other), times nginx's usual
+/// keep-alive upstream of a few connections; more would hold server
+/// threads idle.
+const MAX_IDLE: usize = 16;
+
+/// Row data a connection reads before it is closed (see the module's doc).
+const RETIRE_AFTER_BYTES: u64 = 1 << 20;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static IDLE: Mutex<Vec<(MysqlTarget, MysqlDb)>> = Mutex::new(Vec::new());
@@ -31,6 +44,17 @@ static IDLE: Mutex<Vec<(MysqlTarget, MysqlDb)>> = Mutex::new(Vec::new());
 /// Keeps connections between requests from now on (FastCGI).
 pub fn enable() {
     ENABLED.store(true, Ordering::Relaxed);
+    // glibc serves a freed 4 MiB buffer's successor from the same, already
+    // resident, heap pages once it has raised its mmap threshold past 4 MiB
+    // (which it does on the first such free), so a retired connection's
+    // memory would never go back to the system. A fixed threshold keeps
+    // every buffer of 1 MiB or more in a mapping of its own, unmapped when
+    // freed. musl always does so.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a malloc tunable; any value is accepted.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 pub fn enabled() -> bool {
@@ -55,7 +79,7 @@ fn idle_for(target: &MysqlTarget) -> Option<MysqlDb> {
 }
 
 fn give_back(target: MysqlTarget, mut conn: MysqlDb) {
-    if conn.reset().is_err() {
+    if conn.received() >= RETIRE_AFTER_BYTES || conn.reset().is_err() {
         return;
     }
     let mut idle = IDLE.lock().unwrap_or_else(|e| e.into_inner());
@@ -129,5 +153,48 @@ impl Database for Pooled {
 
     fn rollback(&mut self) -> Result<Rollback, DbError> {
         self.conn().rollback()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suite's MariaDB (see tests/services.sh), as a target no other
+    /// test uses, so this test's pooled connections are its own.
+    fn target() -> MysqlTarget {
+        MysqlTarget {
+            user: "root".into(),
+            database: "test".into(),
+            charset: Some("latin1".into()),
+            ..MysqlTarget::from_host_setting("127.0.0.1", None)
+        }
+    }
+
+    fn connection_id(db: &mut Pooled, reading_bytes: usize) -> String {
+        let mut id = String::new();
+        db.run(
+            &format!("SELECT CONNECTION_ID(), REPEAT('x', {reading_bytes})"),
+            &[],
+            &mut |_, row| {
+                id = format!("{:?}", row[0]);
+                Ok(())
+            },
+        )
+        .unwrap();
+        id
+    }
+
+    #[test]
+    fn a_connection_is_reused_until_it_has_read_a_mebibyte() {
+        enable();
+        let target = target();
+        let first = connection_id(&mut take(&target).unwrap(), 1000);
+        let again = connection_id(&mut take(&target).unwrap(), 600_000);
+        assert_eq!(first, again, "a returned connection is taken again");
+        let still = connection_id(&mut take(&target).unwrap(), 600_000);
+        assert_eq!(first, still, "still under a MiB when it was taken");
+        let fresh = connection_id(&mut take(&target).unwrap(), 1000);
+        assert_ne!(first, fresh, "over a MiB read: closed, not pooled");
     }
 }
