@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{all, detect, read_settings, Platform, SettingsError, ShopSettings};
+use super::{detect, read_settings, Platform, SettingsError, ShopSettings};
 
 /// How long a process trusts settings it read while their file is unchanged.
 pub const SETTINGS_MAX_AGE: Duration = Duration::from_secs(60);
@@ -47,7 +47,11 @@ pub fn detect_cached(root: &Path, cache: &Path) -> Option<&'static Platform> {
         if r != root_text {
             continue;
         }
-        let platform = all().iter().find(|p| p.name == name)?;
+        // A line written by another version may name a platform this one
+        // lacks: detect again.
+        let Some(platform) = super::named(name) else {
+            continue;
+        };
         if fingerprint(root, platform).as_deref() == Some(print) {
             return Some(platform);
         }
@@ -182,6 +186,10 @@ mod tests {
         // fingerprint holds: here it cannot (the files say OpenCart).
         let forged = line.replace("\topencart\t", "\tmagento2\t");
         fs::write(&cache, &forged).unwrap();
+        assert_eq!(detect_cached(&root, &cache).unwrap().name, "opencart");
+        // One naming a platform this binary lacks (another version wrote it).
+        let unknown = line.replace("\topencart\t", "\tgone-cart\t");
+        fs::write(&cache, &unknown).unwrap();
         assert_eq!(detect_cached(&root, &cache).unwrap().name, "opencart");
 
         // Removing a file that decided it makes detection run again.

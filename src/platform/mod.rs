@@ -182,65 +182,80 @@ pub enum CartVarKind {
 
 /// Every platform compiled into the binary, in detection order.
 pub fn all() -> &'static [Platform] {
-    static PLATFORMS: OnceLock<Vec<Platform>> = OnceLock::new();
-    PLATFORMS.get_or_init(load_all)
-}
-
-fn load_all() -> Vec<Platform> {
-    let mut platforms: Vec<Platform> = Vec::new();
-    for (name, path, contents) in PLATFORM_FILES {
-        if *path == "platform.toml" {
-            let platform: Platform = toml::from_str(contents)
-                .unwrap_or_else(|e| panic!("platforms/{name}/platform.toml is invalid: {e}"));
-            platforms.push(platform);
-        }
-    }
-    for (name, path, contents) in PLATFORM_FILES {
-        let Some(method) = path
-            .strip_prefix("sql/")
-            .and_then(|p| p.strip_suffix(".sql"))
-        else {
-            continue;
-        };
-        if let Some(platform) = platforms.iter_mut().find(|p| p.name == *name) {
-            platform
-                .sql
-                .insert(method.to_string(), contents.to_string());
-        }
-    }
-    share_sql(&mut platforms);
-    platforms.sort_by_key(|p| p.order);
-    platforms
-}
-
-/// Gives each platform with `sql_from` the SQL files and variants of the
-/// platform it names, where it has none of its own.
-fn share_sql(platforms: &mut [Platform]) {
-    for i in 0..platforms.len() {
-        let Some(from) = platforms[i].sql_from.clone() else {
-            continue;
-        };
-        let source = platforms
+    PLATFORMS.get_or_init(|| {
+        let mut platforms: Vec<Platform> = PLATFORM_FILES
             .iter()
-            .find(|p| p.name == from && p.sql_from.is_none())
+            .filter(|(_, path, _)| *path == "platform.toml")
+            .map(|(name, ..)| load(name).expect("a platform.toml is there"))
+            .collect();
+        platforms.sort_by_key(|p| p.order);
+        platforms
+    })
+}
+
+static PLATFORMS: OnceLock<Vec<Platform>> = OnceLock::new();
+
+/// The platform of folder `name`. Unless every platform is loaded already,
+/// only its own files (and those of its `sql_from`) are parsed: a CGI call
+/// whose detection was cached (`cache::detect_cached`) reads one
+/// `platform.toml`, not all of them, which was half of its instructions
+/// (the callgrind profile of BENCHMARKS.md).
+pub fn named(name: &str) -> Option<&'static Platform> {
+    use std::sync::Mutex;
+    if let Some(platforms) = PLATFORMS.get() {
+        return platforms.iter().find(|p| p.name == name);
+    }
+    // At most one per platform folder, for the life of the process.
+    static LOADED: Mutex<Vec<&'static Platform>> = Mutex::new(Vec::new());
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(platform) = loaded.iter().find(|p| p.name == name) {
+        return Some(platform);
+    }
+    let platform: &'static Platform = Box::leak(Box::new(load(name)?));
+    loaded.push(platform);
+    Some(platform)
+}
+
+/// Parses folder `name`'s `platform.toml` and gathers its `sql/` files,
+/// then, with `sql_from`, the SQL files and variants of the platform it
+/// names where it has none of its own. `None` when there is no such folder.
+fn load(name: &str) -> Option<Platform> {
+    let (_, _, toml_text) = PLATFORM_FILES
+        .iter()
+        .find(|(folder, path, _)| *folder == name && *path == "platform.toml")?;
+    let mut platform: Platform = toml::from_str(toml_text)
+        .unwrap_or_else(|e| panic!("platforms/{name}/platform.toml is invalid: {e}"));
+    platform.sql = sql_files(name);
+    if let Some(from) = platform.sql_from.clone() {
+        let source = load(&from)
+            .filter(|source| source.sql_from.is_none())
             .unwrap_or_else(|| {
                 panic!(
-                    "platforms/{}/platform.toml: sql_from names '{from}', which is no platform folder with SQL of its own",
-                    platforms[i].name
+                    "platforms/{name}/platform.toml: sql_from names '{from}', which is no platform folder with SQL of its own"
                 )
             });
-        let sql = source.sql.clone();
-        let variants = source.variants.clone();
-        let target = &mut platforms[i];
-        for (method, text) in sql {
-            target.sql.entry(method).or_insert(text);
+        for (method, text) in source.sql {
+            platform.sql.entry(method).or_insert(text);
         }
-        for variant in variants {
-            if !target.variants.iter().any(|v| v.name == variant.name) {
-                target.variants.push(variant);
+        for variant in source.variants {
+            if !platform.variants.iter().any(|v| v.name == variant.name) {
+                platform.variants.push(variant);
             }
         }
     }
+    Some(platform)
+}
+
+/// Folder `name`'s `sql/<method>.sql` files, by method.
+fn sql_files(name: &str) -> BTreeMap<String, String> {
+    PLATFORM_FILES
+        .iter()
+        .filter(|(folder, ..)| *folder == name)
+        .filter_map(|(_, path, contents)| {
+            let method = path.strip_prefix("sql/")?.strip_suffix(".sql")?;
+            Some((method.to_string(), contents.to_string()))
+        })
+        .collect()
 }
 
 /// Finds a platform by its folder name.
@@ -366,6 +381,19 @@ mod mutation_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_platform_loaded_alone_equals_the_one_loaded_with_all() {
+        // `named` before `all` in a fresh process parses only the folders
+        // it needs; the result must not differ.
+        for name in ["opencart", "prestashop17", "wordpress"] {
+            let alone = load(name).unwrap();
+            let with_all = by_name(name).unwrap();
+            assert_eq!(format!("{alone:?}"), format!("{with_all:?}"), "{name}");
+            assert_eq!(named(name).unwrap().name, name);
+        }
+        assert!(named("no-such-platform").is_none());
+    }
 
     #[test]
     fn every_platform_folder_loads_and_is_ordered() {
