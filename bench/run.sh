@@ -44,6 +44,17 @@ if [ "${CB_BENCH_CALLGRIND:-0}" = 1 ]; then
     export CB_PROFILE_BINARY="$PWD/target/profiling/release/cartbridge"
 fi
 bin=target/release/cartbridge
+# The driver (benches/bridge.rs) is built like the tests; it measures the
+# release binary. Built now, so that no compiler runs while it measures.
+cargo test --locked --bench bridge --no-run
+
+# The builds above leave the 2 cores busy for a while (linking, the load
+# average's tail): the figures start once the 1-minute load is under 0.5,
+# or after 3 minutes, and record the load they started at.
+for _ in $(seq 36); do
+    awk '{ exit !($1 < 0.5) }' /proc/loadavg && break
+    sleep 5
+done
 
 # The CGI cost of starting any process, for scale: hyperfine on /bin/true and
 # on the binary's browser banner (no database, no signature).
@@ -56,8 +67,6 @@ hyperfine -N --warmup 20 --runs 300 --export-json "$scratch/h.json" \
 
 load_before=$(uptime)
 echo "bench: measuring (see BENCHMARKS.md when done)" >&2
-# The driver (benches/bridge.rs) is built like the tests; it measures the
-# release binary.
 CB_BENCH_BINARY="$PWD/$bin" cargo test --locked --bench bridge -- --bench | tee "$scratch/results.md"
 results=$(cat "$scratch/results.md")
 load_after=$(uptime)
