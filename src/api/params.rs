@@ -22,6 +22,9 @@ pub struct Params {
     /// the parameter's kind, so that `{}` or `false` is not searched for as
     /// the text "{}" or "false".
     shapes: BTreeMap<String, JsonShape>,
+    /// Names a JSON body gave as `null`: absent as values, but names all
+    /// the same, which the method must know.
+    nulls: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -88,7 +91,10 @@ impl Params {
             for (name, value) in object {
                 let value = match value {
                     Json::String(s) => s,
-                    Json::Null => continue,
+                    Json::Null => {
+                        params.nulls.push(name);
+                        continue;
+                    }
                     Json::Number(n) => {
                         let (text, whole) = number_text(&n);
                         params
@@ -141,6 +147,7 @@ impl Params {
         let unknown: Vec<&str> = self
             .values
             .keys()
+            .chain(&self.nulls)
             .map(String::as_str)
             .filter(|n| !known.contains(n))
             .collect();
@@ -650,6 +657,17 @@ mod tests {
         let code = [Param::optional("status", ParamKind::Code, "")];
         assert!(from_json(r#"{"status": 2.5e-42}"#, &code).is_err());
         assert!(from_json(r#"{"status": 2995.0}"#, &code).is_ok());
+    }
+
+    #[test]
+    fn a_json_null_is_an_absent_value_of_a_known_name_only() {
+        let spec = [Param::optional("created_from", ParamKind::DateTime, "")];
+        assert!(from_json(r#"{"created_from": null}"#, &spec).is_ok());
+        // Found by schemathesis: an unknown name was accepted when null.
+        assert_eq!(
+            from_json(r#"{"created_from": "1000-01-01", "T": null}"#, &spec).unwrap_err(),
+            "unknown parameter T; this method takes: created_from"
+        );
     }
 
     #[test]
