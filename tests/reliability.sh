@@ -9,8 +9,10 @@
 # (tests/services.sh). Usage: bash tests/reliability.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The tests' output is kept in target/ (it is what every figure below is
+# read from, and what to read when a figure is missing).
+mkdir -p target
+log=target/reliability.log
 
 export CB_SOAK_SECONDS="${CB_SOAK_SECONDS:-600}"
 export CB_SCHEMATHESIS_EXAMPLES="${CB_SCHEMATHESIS_EXAMPLES:-50}"
@@ -36,11 +38,19 @@ cases() { grep -h -A2 "proptest! {" "$@" | grep -o 'with_cases([0-9]*)' | grep -
 form_cases=$(cases src/form.rs)
 sign_cases=$(cases src/auth/native.rs)
 form_properties=$(grep -c 'stable_under_reparsing(' src/form.rs)
-sum_bad=$(grep -o 'bad-input [A-Za-z]*: [0-9]* run, [0-9]* passed' "$log")
-faults=$(grep -o 'fault [A-Za-z0-9 .-]*: .*' "$log")
-load=$(grep -o '^load [^:]*: .*' "$log")
-schemathesis=$(grep -o '^schemathesis [0-9]* examples per operation: .*' "$log")
-fuzz=$(grep -o '^fuzz [a-z_]*: [0-9]* runs.*' "$log")
+# The figures a test prints, wherever they start: with --nocapture, a
+# test's first line follows libtest's "test <name> ... " on the same line.
+figures() {
+    grep -oE "(^|[^[:alnum:]_-])$1" "$log" | sed -E 's/^[^[:alnum:]]//' || {
+        echo "reliability: no line matching '$1' in the tests' output ($log); docs/RELIABILITY.md is unchanged" >&2
+        exit 1
+    }
+}
+sum_bad=$(figures 'bad-input [A-Za-z]*: [0-9]* run, [0-9]* passed')
+faults=$(figures 'fault [A-Za-z0-9 .-]*: .*')
+load=$(figures 'load [^:]*: .*')
+schemathesis=$(figures 'schemathesis [0-9]* examples per operation: .*')
+fuzz=$(figures 'fuzz [a-z_]*: [0-9]* runs.*')
 
 {
     echo "# Reliability numbers"
