@@ -258,12 +258,6 @@ fn sql_files(name: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Finds a platform by its folder name.
-#[cfg(test)]
-pub fn by_name(name: &str) -> Option<&'static Platform> {
-    all().iter().find(|p| p.name == name)
-}
-
 /// Detects the platform in `root`. A `cart_id` naming a label makes the
 /// search start at that platform and fall through the later ones, as the
 /// incumbent does; any other value starts at the top.
@@ -388,7 +382,7 @@ mod tests {
         // it needs; the result must not differ.
         for name in ["opencart", "prestashop17", "wordpress"] {
             let alone = load(name).unwrap();
-            let with_all = by_name(name).unwrap();
+            let with_all = all().iter().find(|p| p.name == name).unwrap();
             assert_eq!(format!("{alone:?}"), format!("{with_all:?}"), "{name}");
             assert_eq!(named(name).unwrap().name, name);
         }
@@ -420,7 +414,7 @@ mod tests {
 
     #[test]
     fn variant_sql_replaces_the_common_file() {
-        let opencart = by_name("opencart").unwrap();
+        let opencart = named("opencart").unwrap();
         let common = opencart.sql_for("product.list", &[], "oc_").unwrap();
         let v40 = opencart.sql_for("product.list", &["4.0"], "oc_").unwrap();
         let v41 = opencart
@@ -438,8 +432,8 @@ mod tests {
 
     #[test]
     fn sql_from_shares_another_folders_sql_and_variants() {
-        let ps16 = by_name("prestashop").unwrap();
-        let ps17 = by_name("prestashop17").unwrap();
+        let ps16 = named("prestashop").unwrap();
+        let ps17 = named("prestashop17").unwrap();
         assert!(ps17.sql_from.is_some() && ps16.sql_from.is_none());
         assert_eq!(ps17.sql, ps16.sql);
         assert!(ps16.sql.contains_key("product.list"));
